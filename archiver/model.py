@@ -1,0 +1,80 @@
+"""Plain data types that flow through packing: stdlib only, no behaviour beyond small helpers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .dates import Capture
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The batch fields at the top of INDEX.md (all optional for the person writing it)."""
+
+    batch_id: str
+    title: str
+    description: str = ""
+    creators: tuple[str, ...] = ()
+    license: str = ""
+    date: str = ""
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of the INDEX.md table, as a person declared it."""
+
+    path: str
+    line: int
+    title: str
+    source: str
+    language: str
+    captured: Capture
+    notes: str = ""
+    charset: str = ""
+    extra: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Index:
+    """INDEX.md, parsed."""
+
+    batch: Batch
+    rows: tuple[Row, ...]
+    columns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SeedFile:
+    """A regular file found in the seeds folder: its name relative to the folder, as on disk."""
+
+    path: str
+    location: Path
+    size: int
+
+
+@dataclass(frozen=True)
+class Digest:
+    """What one read of a seed yields."""
+
+    sha256: str
+    size: int
+
+    @property
+    def label(self) -> str:
+        return "sha256:" + self.sha256
+
+
+@dataclass
+class Seed:
+    """A seed ready to be wrapped into records: its file, its row, and what was found reading it."""
+
+    file: SeedFile
+    row: Row
+    digest: Digest
+    media_type: str
+    content_type: str
+    encoding: dict[str, str] = field(default_factory=dict)
+    language: dict[str, str] = field(default_factory=dict)
+    duplicate_of: str | None = None

@@ -1,0 +1,185 @@
+"""Pack a seeds folder: find seeds → read INDEX.md → describe → build records → write WARC →
+build manifest → check it against the schema → publish atomically."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+
+from . import layout, manifest
+from .atomic import HashingWriter, discard, publish, same_bytes, temp_path, write_bytes
+from .canonical import pretty
+from .dates import parse_timestamp, warc_timestamp
+from .describe import describe
+from .errors import ArchiverError, IndexFileError, OutputExistsError, SeedError
+from .hashing import read_seed, sha256_hex
+from .index import INDEX_NAME, read_index
+from .model import Index, Row, SeedFile
+from .schema import schema_errors
+from .seedfolder import find_seeds, name_collisions
+from .uris import source_uri, target_uri
+from .warcwrite import WarcOutput
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class PackResult:
+    manifest_path: Path
+    sidecar_path: Path
+    warc_paths: list[Path]
+    document: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+    unchanged: bool = False
+
+
+@dataclass
+class Plan:
+    """What will be packed: the index and, in order, each seed file with its row."""
+
+    index: Index
+    seeds: list[tuple[SeedFile, Row]]
+    warnings: list[str]
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(file.size for file, _ in self.seeds)
+
+
+def plan(seeds_dir: Path) -> Plan:
+    """Match the files in `seeds_dir` with the rows of its INDEX.md; refuse any mismatch."""
+    index_path = seeds_dir / INDEX_NAME
+    index = read_index(index_path)
+    files = {file.path: file for file in find_seeds(seeds_dir)}
+    rows = {row.path: row for row in index.rows}
+    for row in index.rows:
+        if row.path not in files:
+            target = seeds_dir / row.path
+            problem = "is not a regular file" if target.is_dir() else "no such file in the seeds folder"
+            raise IndexFileError(f"{index_path}:{row.line}: row names {row.path!r}: {problem}")
+    for path in files:
+        if path not in rows:
+            raise IndexFileError(f"{seeds_dir / path}: seed has no row in {index_path}")
+    warnings = [
+        f"{seeds_dir / a} and {seeds_dir / b}: names equal under Unicode normalization or case "
+        "folding; both are kept, but some filesystems cannot hold both"
+        for a, b in name_collisions(sorted(files))
+    ]
+    return Plan(index, [(files[path], rows[path]) for path in sorted(files)], warnings)
+
+
+def packaging_time(*, option: datetime | None, epoch: datetime | None, declared: str,
+                   now: datetime) -> datetime:
+    """--date, then SOURCE_DATE_EPOCH, then INDEX.md's `date`, then the clock the CLI read."""
+    if option is not None:
+        return option
+    if epoch is not None:
+        return epoch
+    return parse_timestamp(declared) if declared else now
+
+
+def pack(seeds_dir: Path, *, out_dir: Path, packaged: datetime, force: bool = False,
+         on_progress: Progress | None = None, prepared: Plan | None = None) -> PackResult:
+    """Pack `seeds_dir` into `out_dir`; nothing appears there unless the whole snapshot does."""
+    work = prepared or plan(seeds_dir)
+    batch = work.index.batch
+    out_dir.mkdir(parents=True, exist_ok=True)
+    warc_final = out_dir / manifest.warc_name(batch.batch_id)
+    manifest_final = out_dir / manifest.manifest_name(batch.batch_id)
+    sidecar_final = manifest_final.with_name(manifest_final.name + ".sha256")
+    temps = [temp_path(warc_final), temp_path(manifest_final), temp_path(sidecar_final)]
+    try:
+        document = _write_snapshot(work, temps, warc_final.name, packaged, out_dir, on_progress)
+        unchanged = _same_as_existing(temps, [warc_final, manifest_final], force)
+        if unchanged:
+            discard(temps)
+        else:
+            publish([(temps[0], warc_final), (temps[2], sidecar_final), (temps[1], manifest_final)])
+    except BaseException:
+        discard(temps)
+        raise
+    return PackResult(manifest_final, sidecar_final, [warc_final], document, work.warnings,
+                      unchanged)
+
+
+def _write_snapshot(work: Plan, temps: list[Path], warc_file: str, packaged: datetime,
+                    out_dir: Path, on_progress: Progress | None) -> dict[str, Any]:
+    batch = work.index.batch
+    document = manifest.new_document(batch, packaged=warc_timestamp(packaged), previous=None,
+                                     seeds=[])
+    try:
+        stream = open(temps[0], "xb")
+    except OSError as err:
+        raise SeedError(f"{temps[0].parent}: cannot write the WARC: {err.strerror}") from None
+    with stream:
+        hashing = HashingWriter(stream)
+        output = WarcOutput(hashing)
+        info = output.write(layout.warcinfo_record(document, warc_file))
+        seen: dict[str, dict[str, Any]] = {}
+        for file, row in work.seeds:
+            entry = _write_seed(output, file, row, batch.batch_id, info.record_id, warc_file,
+                                document["packaged"], seen, out_dir)
+            document["seeds"].append(entry)
+            if on_progress:
+                on_progress(file.size)
+        stream.flush()
+        os.fsync(stream.fileno())
+    document["warc_files"] = [{
+        "name": warc_file, "bytes": hashing.tell(), "sha256": hashing.hasher.hexdigest(),
+        "records": len(output.placements),
+        "warcinfo": {"id": info.record_id, "offset": info.offset, "length": info.length},
+    }]
+    document["snapshot_id"] = manifest.snapshot_id(document)
+    problems = schema_errors(document)
+    if problems:
+        raise ArchiverError(f"internal error: the manifest breaks its schema {problems[0]}")
+    data = pretty(document)
+    write_bytes(temps[1], data)
+    sidecar = manifest.sidecar_text(manifest.manifest_name(batch.batch_id), sha256_hex(data))
+    write_bytes(temps[2], sidecar.encode())
+    return document
+
+
+def _write_seed(output: WarcOutput, file: SeedFile, row: Row, batch_id: str, warcinfo_id: str,
+                warc_file: str, packaged: str, seen: dict[str, dict[str, Any]],
+                out_dir: Path) -> dict[str, Any]:
+    read = read_seed(file, spool_dir=out_dir)
+    try:
+        seed = describe(file, row, read)
+        entry = manifest.seed_entry(seed, uri=target_uri(batch_id, file.path),
+                                    source_uri=source_uri(row.source))
+        original = seen.get(seed.digest.sha256)
+        main = layout.main_record(entry, batch_id=batch_id, warcinfo_id=warcinfo_id,
+                                  packaged=packaged, original=original, body=read.body)
+        placed = output.write(main)
+    finally:
+        read.close()
+    if original is not None:
+        entry["duplicate_of"] = {"path": original["path"], "record_id": original["records"][0]["id"],
+                                 "warc_file": warc_file, "batch": batch_id}
+    meta = layout.metadata_record(entry, batch_id=batch_id, warcinfo_id=warcinfo_id,
+                                  packaged=packaged, refers_to=placed.record_id)
+    placed_meta = output.write(meta)
+    entry["records"] = [
+        {"type": main.rec_type, "id": placed.record_id, "warc_file": warc_file,
+         "offset": placed.offset, "length": placed.length},
+        {"type": "metadata", "id": placed_meta.record_id, "warc_file": warc_file,
+         "offset": placed_meta.offset, "length": placed_meta.length},
+    ]
+    if original is None:
+        seen[seed.digest.sha256] = {**entry, "warc_date": layout.record_date(entry, packaged)}
+    return entry
+
+
+def _same_as_existing(temps: list[Path], finals: list[Path], force: bool) -> bool:
+    """True if the snapshot already exists byte for byte; refuse a different one unless forced."""
+    if not finals[1].exists():
+        return False
+    same = all(same_bytes(temp, final) for temp, final in zip(temps, finals))
+    if not same and not force:
+        raise OutputExistsError(
+            f"{finals[1]}: a different snapshot already exists; pass --force to replace it")
+    return same
