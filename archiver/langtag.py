@@ -1,7 +1,9 @@
 """BCP 47 (RFC 5646) syntax, checked ourselves.
 
 langcodes accepts `en_US` as valid; a declared tag in INDEX.md must be well formed as written, so
-the grammar of RFC 5646 section 2.1 is spelled out here.
+the grammar of RFC 5646 section 2.1 is spelled out here. One deliberate narrowing: the grammar's
+4- and 5-8-letter primary language subtags are reserved and none is registered, so `english`
+(a likely slip for `en`) is refused rather than accepted as well formed.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ _GRANDFATHERED = {
 }
 _LANGTAG = re.compile(
     r"""
-    (?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4}|[a-z]{5,8})   # language, extlang
+    [a-z]{2,3}(?:-[a-z]{3}){0,3}                            # language, extlang
     (?:-[a-z]{4})?                                          # script
     (?:-(?:[a-z]{2}|\d{3}))?                                # region
     (?:-(?:[a-z\d]{5,8}|\d[a-z\d]{3}))*                     # variants

@@ -1,0 +1,72 @@
+"""The README, --help and the code say the same thing."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+from conftest import REPO, run
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+COMMANDS = ["pack", "verify", "extract", "show"]
+
+
+def readme_commands() -> list[str]:
+    block = re.search(r"```sh\n(.*?)```", README, re.S)
+    assert block, "README starts with a sh block of two commands"
+    return block[1].strip().splitlines()
+
+
+def test_readme_starts_with_two_commands_run_and_test():
+    run_line, test_line = readme_commands()
+    assert "archiver pack seeds" in run_line and "archiver verify" in run_line
+    assert "python -m pytest" in test_line
+    assert README.index("```sh") < 600
+
+
+def test_readme_run_command_packs_and_verifies_the_repo_seeds(tmp_path):
+    """Run the README's first command (past its pip install) in a copy of the repo."""
+    copy = tmp_path / "repo"
+    shutil.copytree(REPO / "seeds", copy / "seeds")
+    shutil.copytree(REPO / "manifests", copy / "manifests")
+    for step in readme_commands()[0].split(" && "):
+        words = step.split()
+        if words[0] == "pip":
+            continue
+        assert words[0] == "archiver"
+        result = run(*words[1:], cwd=copy)
+        assert result.returncode == 0, (step, result.stdout, result.stderr)
+    for path in (REPO / "manifests").iterdir():
+        assert (copy / "manifests" / path.name).read_bytes() == path.read_bytes()
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (REPO / ".ci" / "run").read_text()
+    assert 'grep -m1 "python -m pytest" README.md' in ci and 'eval "$test_command"' in ci
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(command):
+    result = run(command, "--help")
+    assert result.returncode == 0
+    assert "Example: archiver " + command in result.stdout
+    assert f"archiver {command}" in README
+
+
+def test_main_help_lists_every_command():
+    result = run("--help")
+    for command in COMMANDS:
+        assert command in result.stdout
+
+
+def test_verify_problem_codes_are_documented():
+    import importlib
+
+    verify = importlib.import_module("archiver.verify")
+    source = (REPO / "archiver" / "verify.py").read_text()
+    used = set(re.findall(r'(?:add|code = )\(?\s*"([a-z]+-[a-z-]+)"', source))
+    used |= set(re.findall(r'"([a-z]+-[a-z]+)" if', source))
+    for code in used:
+        assert code in verify.__doc__, code
