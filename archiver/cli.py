@@ -14,6 +14,8 @@ from typing import Annotated, Any, Callable, Optional
 import typer
 
 from . import __version__
+from .addrows import add_rows
+from .chain import Link, earlier_links
 from .dates import from_epoch, parse_timestamp
 from .errors import ArchiverError, InputError
 from .extract import extract as extract_seeds
@@ -68,6 +70,7 @@ def pack(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the WARC and manifest.")] = Path("out"),
     date: Annotated[Optional[str], typer.Option(help="Packaging time (ISO 8601, UTC). Default: SOURCE_DATE_EPOCH, then INDEX.md's date, then now.")] = None,
     force: Annotated[bool, typer.Option(help="Replace a different existing snapshot of this batch.")] = False,
+    previous: Annotated[Optional[Path], typer.Option(help="Manifest of the batch this one follows (in --out); already archived seeds become revisits into it.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")] = False,
 ) -> None:
@@ -89,11 +92,14 @@ def pack(
         with Progress(console=Console(stderr=True), transient=True) as progress:
             task = progress.add_task("packing", total=work.total_bytes or 1)
             result = pack_seeds(seeds_dir, out_dir=out, packaged=packaged, force=force,
-                                prepared=work,
+                                previous=previous, prepared=work,
                                 on_progress=lambda n: progress.advance(task, n))
     else:
-        result = pack_seeds(seeds_dir, out_dir=out, packaged=packaged, force=force, prepared=work)
+        result = pack_seeds(seeds_dir, out_dir=out, packaged=packaged, force=force,
+                            previous=previous, prepared=work)
     summary = _pack_summary(result)
+    for warning in result.warnings[len(work.warnings):]:
+        typer.echo(f"archiver: warning: {warning}", err=True)
     if as_json:
         typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
     elif not quiet:
@@ -126,6 +132,28 @@ def _print_pack_summary(summary: dict[str, Any]) -> None:
     for path in summary["warc_files"]:
         typer.echo(f"warc:      {path}")
     typer.echo(f"manifest:  {summary['manifest']}")
+
+
+@app.command()
+@handles_errors
+def add(
+    seeds_dir: Annotated[Path, typer.Argument(help="Folder of seeds with its INDEX.md.")] = Path("seeds"),
+) -> None:
+    """Append INDEX.md rows for seeds that have none, with detected language and encoding.
+
+    `source` and `captured` are left blank for a person: `pack` refuses the rows until they
+    are filled in.
+
+    Example: archiver add seeds
+    """
+    added = add_rows(seeds_dir)
+    for row in added:
+        typer.echo(f"added {row.path}: language {row.language}, encoding {row.encoding}")
+    if added:
+        typer.echo(f"{seeds_dir / 'INDEX.md'}: fill in source and captured for "
+                   f"{len(added)} new row(s) before packing")
+    else:
+        typer.echo(f"{seeds_dir / 'INDEX.md'}: every seed already has a row")
 
 
 @app.command()
@@ -212,15 +240,39 @@ def show(
         typer.echo(f"creators: {'; '.join(batch['creators'])}")
     if batch["license"]:
         typer.echo(f"license: {batch['license']}")
+    _print_history(manifest, document)
     for seed in document["seeds"]:
         captured = seed["captured"]["value"]
-        duplicate = f", same bytes as {seed['duplicate_of']['path']}" if seed["duplicate_of"] else ""
+        duplicate = _duplicate(seed, document["batch"]["id"])
         typer.echo(f"\n{seed['path']}  ({seed['bytes']} bytes, {seed['content_type']}{duplicate})")
         if seed["title"]:
             typer.echo(f"  title:    {seed['title']}")
         typer.echo(f"  language: {_language(seed)}")
         typer.echo(f"  source:   {seed['source']}")
         typer.echo(f"  captured: {captured}")
+
+
+def _duplicate(seed: dict[str, Any], batch_id: str) -> str:
+    original = seed["duplicate_of"]
+    if not original:
+        return ""
+    where = "" if original["batch"] == batch_id else f" in batch {original['batch']}"
+    return f", same bytes as {original['path']}{where}"
+
+
+def _print_history(manifest: Path, document: dict[str, Any]) -> None:
+    if document["previous"] is None:
+        return
+    typer.echo("history (newest first):")
+    try:
+        links = earlier_links(Link(manifest, "", document))
+    except ArchiverError as err:
+        typer.echo(f"  chain broken: {err}")
+        return
+    for link in [Link(manifest, "", document), *links]:
+        older = link.document
+        typer.echo(f"  {link.batch_id}: packaged {older['packaged']}, {len(older['seeds'])} seeds, "
+                   f"snapshot {older['snapshot_id']} ({link.path.name})")
 
 
 def _language(seed: dict[str, Any]) -> str:

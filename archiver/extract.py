@@ -15,6 +15,7 @@ from typing import Any
 
 from . import manifest
 from .atomic import discard, same_bytes, temp_path
+from .chain import Link, earlier_links, find_seed
 from .errors import DamageError, InputError, ManifestError, OutputExistsError
 from .hashing import Hasher, sha256_hex
 from .schema import schema_errors
@@ -54,6 +55,7 @@ def extract(manifest_path: Path, *, to: Path, warc: Path | None = None,
             only: list[str] | None = None, force: bool = False) -> list[Restored]:
     """Restore every seed (or those in `only`) into `to`."""
     document = load_checked(manifest_path)
+    links = _chain(manifest_path, document)
     seeds = {seed["path"]: seed for seed in document["seeds"]}
     wanted = list(seeds) if not only else only
     for path in wanted:
@@ -63,8 +65,9 @@ def extract(manifest_path: Path, *, to: Path, warc: Path | None = None,
     to.mkdir(parents=True, exist_ok=True)
     restored = []
     for seed, target in targets:
-        source = _content_record(seed, seeds)
-        warc_path = _warc_path(manifest_path, source["warc_file"], warc)
+        source, folder = _content_record(seed, seeds, document["batch"]["id"], links)
+        warc_path = _warc_path(folder / manifest_path.name, source["warc_file"],
+                               warc if folder == manifest_path.parent else None)
         restored.append(_restore(seed, source, warc_path, to, target, force))
     return restored
 
@@ -81,16 +84,28 @@ def safe_target(root: Path, path: str) -> Path:
     return root.joinpath(*parts)
 
 
-def _content_record(seed: dict[str, Any], seeds: dict[str, Any]) -> dict[str, Any]:
-    """The record holding the seed's bytes: its own resource, or the one its revisit points to."""
+def _chain(manifest_path: Path, document: dict[str, Any]) -> list[Link]:
+    newest = Link(manifest_path, "", document)
+    return [newest, *earlier_links(newest)] if document["previous"] else [newest]
+
+
+def _content_record(seed: dict[str, Any], seeds: dict[str, Any], batch_id: str,
+                    links: list[Link]) -> tuple[dict[str, Any], Path]:
+    """The record holding the seed's bytes, and the folder of its WARC: the seed's own resource,
+    or the resource its revisit points to, in this batch or an earlier one."""
     main = seed["records"][0]
+    folder = links[0].path.parent
     if main["type"] == "resource":
-        return main
+        return main, folder
     duplicate = seed["duplicate_of"]
-    original = seeds.get(duplicate["path"]) if duplicate else None
+    if duplicate and duplicate["batch"] != batch_id:
+        original = find_seed(links, duplicate["batch"], duplicate["record_id"])
+        folder = original["folder"] if original else folder
+    else:
+        original = seeds.get(duplicate["path"]) if duplicate else None
     if original is None or original["sha256"] != seed["sha256"]:
         raise DamageError(f"{seed['path']}: revisit does not resolve to a seed with the same bytes")
-    return original["records"][0]
+    return original["records"][0], folder
 
 
 def _warc_path(manifest_path: Path, name: str, given: Path | None) -> Path:

@@ -33,8 +33,12 @@ _BATCH_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-def read_index(path: Path) -> Index:
-    """Parse the INDEX.md at `path`; raise IndexFileError naming the line on any problem."""
+def read_index(path: Path, *, require_filled: bool = True) -> Index:
+    """Parse the INDEX.md at `path`; raise IndexFileError naming the line on any problem.
+
+    `require_filled=False` accepts rows whose source, language or captured cells are still blank
+    (as `archiver add` leaves them for a person); packing requires them filled.
+    """
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
@@ -43,10 +47,10 @@ def read_index(path: Path) -> Index:
         raise IndexFileError(f"{path}: not valid UTF-8 ({err.reason} at byte {err.start})") from None
     except OSError as err:
         raise IndexFileError(f"{path}: cannot read: {err.strerror}") from None
-    return parse_index(text, path)
+    return parse_index(text, path, require_filled=require_filled)
 
 
-def parse_index(text: str, path: Path) -> Index:
+def parse_index(text: str, path: Path, *, require_filled: bool = True) -> Index:
     lines = text.splitlines()
     start = _find_table(lines, path)
     fields = _batch_fields(lines[:start], path)
@@ -54,10 +58,11 @@ def parse_index(text: str, path: Path) -> Index:
     _check_separator(lines[start + 1], len(columns), path, start + 2)
     rows: list[Row] = []
     seen: dict[str, int] = {}
+    blank: list[str] = []
     for number in range(start + 2, len(lines)):
         if not lines[number].strip().startswith("|"):
             break
-        row = _row(lines[number], columns, path, number + 1)
+        row = _row(lines[number], columns, path, number + 1, blank)
         if row.path in seen:
             raise IndexFileError(
                 f"{where(path, number + 1)}: duplicate row for {row.path!r} "
@@ -65,19 +70,22 @@ def parse_index(text: str, path: Path) -> Index:
             )
         seen[row.path] = number + 1
         rows.append(row)
+    if blank and require_filled:
+        raise IndexFileError(f"{path}: rows left blank for a person to fill in "
+                             f"('unknown' is allowed for captured): {'; '.join(blank)}")
     return Index(batch=_batch(fields, lines, path), rows=tuple(rows), columns=tuple(columns))
 
 
 def _find_table(lines: list[str], path: Path) -> int:
     for number, line in enumerate(lines):
-        if line.strip().startswith("|") and "file" in _normalized_cells(line):
+        if line.strip().startswith("|") and "file" in normalized_cells(line):
             if number + 1 >= len(lines) or not lines[number + 1].strip().startswith("|"):
                 raise IndexFileError(f"{where(path, number + 1)}: table header has no separator row")
             return number
     raise IndexFileError(f"{path}: no Markdown table with a 'file' column")
 
 
-def _normalized_cells(line: str) -> list[str]:
+def normalized_cells(line: str) -> list[str]:
     return [_COLUMN_ALIASES.get(c.lower(), c.lower()) for c in split_cells(line)]
 
 
@@ -93,7 +101,7 @@ def split_cells(line: str) -> list[str]:
 
 
 def _columns(line: str, path: Path, number: int) -> list[str]:
-    columns = _normalized_cells(line)
+    columns = normalized_cells(line)
     for column in REQUIRED_COLUMNS:
         if column not in columns:
             raise IndexFileError(f"{where(path, number)}: table has no {column!r} column")
@@ -114,7 +122,7 @@ def _check_separator(line: str, width: int, path: Path, number: int) -> None:
         )
 
 
-def _row(line: str, columns: list[str], path: Path, number: int) -> Row:
+def _row(line: str, columns: list[str], path: Path, number: int, blank: list[str]) -> Row:
     cells = split_cells(line)
     if len(cells) != len(columns):
         raise IndexFileError(
@@ -128,20 +136,18 @@ def _row(line: str, columns: list[str], path: Path, number: int) -> Row:
     seed = _strip_code(values["file"])
     if not seed:
         raise IndexFileError(f"{where(path, number)}: row has an empty 'file' cell")
-    for name in ("source", "language", "captured"):
-        if not values[name]:
-            raise IndexFileError(
-                f"{where(path, number)}: {seed}: {name!r} is blank; fill it in "
-                + ("('unknown' is allowed)" if name == "captured" else "")
-            )
+    missing = [name for name in ("source", "language", "captured") if not values[name]]
+    if missing:
+        blank.append(f"line {number}: {seed}: {', '.join(map(repr, missing))} "
+                     f"{'is' if len(missing) == 1 else 'are'} blank")
     language = values["language"]
-    if not is_well_formed(language):
+    if language and not is_well_formed(language):
         raise IndexFileError(
             f"{where(path, number)}: {seed}: invalid language tag {language!r} "
             "(use BCP 47, e.g. en, zh-Hans, pt-BR)"
         )
     try:
-        captured = parse_capture(values["captured"])
+        captured = parse_capture(values["captured"] or "unknown")
     except ValueError as err:
         raise IndexFileError(f"{where(path, number)}: {seed}: {err}") from None
     extra = tuple((k, v) for k, v in values.items() if k not in KNOWN_COLUMNS)

@@ -102,7 +102,7 @@ def new_document(batch: Batch, *, packaged: str, previous: dict[str, str] | None
     document: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION, "generator": dict(GENERATOR),
         "batch": batch_entry(batch), "packaged": packaged, "previous": previous,
-        "warc_files": [], "seeds": seeds, "snapshot_id": "",
+        "dependencies": [], "warc_files": [], "seeds": seeds, "snapshot_id": "",
     }
     document["snapshot_id"] = snapshot_id(document)
     return document

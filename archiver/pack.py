@@ -13,8 +13,9 @@ from . import layout, manifest
 from .atomic import HashingWriter, discard, publish, same_bytes, temp_path, write_bytes
 from .canonical import pretty
 from .dates import parse_timestamp, warc_timestamp
-from .describe import describe
-from .errors import ArchiverError, IndexFileError, OutputExistsError, SeedError
+from .chain import Link, archived_seeds, earlier_links, previous_entry, read_link
+from .describe import describe, language_warning
+from .errors import ArchiverError, IndexFileError, InputError, OutputExistsError, SeedError
 from .hashing import read_seed, sha256_hex
 from .index import INDEX_NAME, read_index
 from .model import Index, Row, SeedFile
@@ -82,17 +83,24 @@ def packaging_time(*, option: datetime | None, epoch: datetime | None, declared:
 
 
 def pack(seeds_dir: Path, *, out_dir: Path, packaged: datetime, force: bool = False,
-         on_progress: Progress | None = None, prepared: Plan | None = None) -> PackResult:
-    """Pack `seeds_dir` into `out_dir`; nothing appears there unless the whole snapshot does."""
+         previous: Path | None = None, on_progress: Progress | None = None,
+         prepared: Plan | None = None) -> PackResult:
+    """Pack `seeds_dir` into `out_dir`; nothing appears there unless the whole snapshot does.
+
+    With `previous` (a manifest in `out_dir`), the batch follows that one: seeds already archived
+    anywhere in its chain become revisits into the earlier WARC files, which stay untouched.
+    """
     work = prepared or plan(seeds_dir)
     batch = work.index.batch
     out_dir.mkdir(parents=True, exist_ok=True)
+    history = _history(previous, out_dir, batch.batch_id) if previous else None
     warc_final = out_dir / manifest.warc_name(batch.batch_id)
     manifest_final = out_dir / manifest.manifest_name(batch.batch_id)
     sidecar_final = manifest_final.with_name(manifest_final.name + ".sha256")
     temps = [temp_path(warc_final), temp_path(manifest_final), temp_path(sidecar_final)]
     try:
-        document = _write_snapshot(work, temps, warc_final.name, packaged, out_dir, on_progress)
+        document, warnings = _write_snapshot(work, temps, warc_final.name, packaged, out_dir,
+                                             on_progress, history)
         unchanged = _same_as_existing(temps, [warc_final, manifest_final], force)
         if unchanged:
             discard(temps)
@@ -101,15 +109,31 @@ def pack(seeds_dir: Path, *, out_dir: Path, packaged: datetime, force: bool = Fa
     except BaseException:
         discard(temps)
         raise
-    return PackResult(manifest_final, sidecar_final, [warc_final], document, work.warnings,
-                      unchanged)
+    return PackResult(manifest_final, sidecar_final, [warc_final], document,
+                      work.warnings + warnings, unchanged)
+
+
+def _history(previous: Path, out_dir: Path, batch_id: str) -> list[Link]:
+    """The chain a new batch follows, newest first, checked link by link."""
+    if previous.resolve().parent != out_dir.resolve():
+        raise InputError(f"{previous}: the previous manifest must be in the output folder "
+                         f"{out_dir} (a chain of batches lives in one folder)")
+    newest = read_link(previous)
+    links = [newest, *earlier_links(newest)]
+    if batch_id in {link.batch_id for link in links}:
+        raise InputError(f"{previous}: batch id {batch_id!r} is already in this chain; give the "
+                         "new batch its own id in INDEX.md")
+    return links
 
 
 def _write_snapshot(work: Plan, temps: list[Path], warc_file: str, packaged: datetime,
-                    out_dir: Path, on_progress: Progress | None) -> dict[str, Any]:
+                    out_dir: Path, on_progress: Progress | None,
+                    history: list[Link] | None) -> tuple[dict[str, Any], list[str]]:
     batch = work.index.batch
-    document = manifest.new_document(batch, packaged=warc_timestamp(packaged), previous=None,
-                                     seeds=[])
+    document = manifest.new_document(
+        batch, packaged=warc_timestamp(packaged),
+        previous=previous_entry(history[0]) if history else None, seeds=[])
+    warnings: list[str] = []
     try:
         stream = open(temps[0], "xb")
     except OSError as err:
@@ -118,10 +142,10 @@ def _write_snapshot(work: Plan, temps: list[Path], warc_file: str, packaged: dat
         hashing = HashingWriter(stream)
         output = WarcOutput(hashing)
         info = output.write(layout.warcinfo_record(document, warc_file))
-        seen: dict[str, dict[str, Any]] = {}
+        seen = archived_seeds(history or [])
         for file, row in work.seeds:
             entry = _write_seed(output, file, row, batch.batch_id, info.record_id, warc_file,
-                                document["packaged"], seen, out_dir)
+                                document["packaged"], seen, out_dir, warnings)
             document["seeds"].append(entry)
             if on_progress:
                 on_progress(file.size)
@@ -132,6 +156,7 @@ def _write_snapshot(work: Plan, temps: list[Path], warc_file: str, packaged: dat
         "records": len(output.placements),
         "warcinfo": {"id": info.record_id, "offset": info.offset, "length": info.length},
     }]
+    document["dependencies"] = _dependencies(document["seeds"], batch.batch_id, history or [])
     document["snapshot_id"] = manifest.snapshot_id(document)
     problems = schema_errors(document)
     if problems:
@@ -140,15 +165,27 @@ def _write_snapshot(work: Plan, temps: list[Path], warc_file: str, packaged: dat
     write_bytes(temps[1], data)
     sidecar = manifest.sidecar_text(manifest.manifest_name(batch.batch_id), sha256_hex(data))
     write_bytes(temps[2], sidecar.encode())
-    return document
+    return document, warnings
+
+
+def _dependencies(seeds: list[dict[str, Any]], batch_id: str,
+                  history: list[Link]) -> list[dict[str, str]]:
+    manifests = {link.batch_id: link.path.name for link in history}
+    found = {(s["duplicate_of"]["batch"], s["duplicate_of"]["warc_file"])
+             for s in seeds if s["duplicate_of"] and s["duplicate_of"]["batch"] != batch_id}
+    return [{"batch": batch, "manifest": manifests[batch], "warc_file": warc}
+            for batch, warc in sorted(found)]
 
 
 def _write_seed(output: WarcOutput, file: SeedFile, row: Row, batch_id: str, warcinfo_id: str,
                 warc_file: str, packaged: str, seen: dict[str, dict[str, Any]],
-                out_dir: Path) -> dict[str, Any]:
+                out_dir: Path, warnings: list[str]) -> dict[str, Any]:
     read = read_seed(file, spool_dir=out_dir)
     try:
         seed = describe(file, row, read)
+        warning = language_warning(seed)
+        if warning:
+            warnings.append(warning)
         entry = manifest.seed_entry(seed, uri=target_uri(batch_id, file.path),
                                     source_uri=source_uri(row.source))
         original = seen.get(seed.digest.sha256)
@@ -159,7 +196,8 @@ def _write_seed(output: WarcOutput, file: SeedFile, row: Row, batch_id: str, war
         read.close()
     if original is not None:
         entry["duplicate_of"] = {"path": original["path"], "record_id": original["records"][0]["id"],
-                                 "warc_file": warc_file, "batch": batch_id}
+                                 "warc_file": original["records"][0]["warc_file"],
+                                 "batch": original["batch"]}
     meta = layout.metadata_record(entry, batch_id=batch_id, warcinfo_id=warcinfo_id,
                                   packaged=packaged, refers_to=placed.record_id)
     placed_meta = output.write(meta)
@@ -170,7 +208,8 @@ def _write_seed(output: WarcOutput, file: SeedFile, row: Row, batch_id: str, war
          "offset": placed_meta.offset, "length": placed_meta.length},
     ]
     if original is None:
-        seen[seed.digest.sha256] = {**entry, "warc_date": layout.record_date(entry, packaged)}
+        seen[seed.digest.sha256] = {**entry, "warc_date": layout.record_date(entry, packaged),
+                                    "batch": batch_id}
     return entry
 
 

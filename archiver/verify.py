@@ -5,7 +5,7 @@ concerns. Nothing is ever written. `fast=True` stops after the structural checks
 sizes, counts, record layout) and the report says that no fixity was checked.
 
 Problem codes: manifest-unreadable, manifest-schema, manifest-inconsistent, snapshot-id,
-sidecar-missing, sidecar-mismatch, warc-missing, warc-size, warc-sha256, warc-trailing,
+sidecar-missing, sidecar-mismatch, chain-broken, warc-missing, warc-size, warc-sha256, warc-trailing,
 record-damaged, record-missing, record-misplaced, record-duplicate, record-unexpected,
 record-header, block-digest, seed-digest, metadata-mismatch, warcinfo-mismatch,
 revisit-unresolved, seeds-missing, seeds-differs, seeds-unexpected, seeds-unreadable.
@@ -20,6 +20,7 @@ from typing import Any
 from . import layout, manifest
 from .errors import ArchiverError, ManifestError
 from .hashing import Hasher, sha256_file, sha256_hex
+from .chain import Link, earlier_links, find_seed
 from .records import Record
 from .schema import schema_errors
 from .seedfolder import find_seeds
@@ -79,7 +80,23 @@ class Expected:
 
 def verify(manifest_path: Path, *, warc: Path | None = None, fast: bool = False,
            seeds_dir: Path | None = None) -> Report:
-    """Check a snapshot against its manifest; raise ManifestError only if there is nothing to check."""
+    """Check a snapshot, and every earlier batch its chain names, against their manifests.
+
+    Raises ManifestError only if there is nothing to check (no manifest at that path).
+    """
+    report, links = _verify_one(manifest_path, warc=warc, fast=fast)
+    document = links[0].document if links else None
+    for link in links[1:]:
+        earlier, _ = _verify_one(link.path, warc=None, fast=fast, follow=False)
+        _merge_earlier(report, link, earlier, document)
+    if seeds_dir is not None and document is not None:
+        _check_seeds_folder(seeds_dir, document, report)
+    return report
+
+
+def _verify_one(manifest_path: Path, *, warc: Path | None, fast: bool,
+                follow: bool = True) -> tuple[Report, list[Link]]:
+    """Verify one manifest and its WARC files; return it with its chain (itself first)."""
     data = manifest.read_manifest_bytes(manifest_path)
     report = Report(manifest=str(manifest_path), fast=fast)
     _check_sidecar(manifest_path, data, report)
@@ -87,21 +104,42 @@ def verify(manifest_path: Path, *, warc: Path | None = None, fast: bool = False,
         document = manifest.parse_manifest(data)
     except ValueError as err:
         report.add("manifest-unreadable", str(manifest_path), str(err))
-        return report
+        return report, []
     errors = schema_errors(document)
     for error in errors:
         report.add("manifest-schema", str(manifest_path), f"manifest breaks its schema {error}")
     if errors:
-        return report
+        return report, []
     report.seeds = [seed["path"] for seed in document["seeds"]]
-    expected = _expected_records(document, report, str(manifest_path))
+    links = [Link(manifest_path, sha256_hex(data), document)]
+    if follow and document["previous"] is not None:
+        try:
+            links += earlier_links(links[0])
+        except ArchiverError as err:
+            report.add("chain-broken", str(manifest_path), str(err))
+    expected = _expected_records(document, report, str(manifest_path), links)
     for warc_entry in document["warc_files"]:
         path = _warc_path(manifest_path, warc_entry["name"], warc, len(document["warc_files"]))
         _check_warc(path, warc_entry, [e for e in expected if e.warc_file == warc_entry["name"]],
                     report, fast)
-    if seeds_dir is not None:
-        _check_seeds_folder(seeds_dir, document, report)
-    return report
+    return report, links
+
+
+def _merge_earlier(report: Report, link: Link, earlier: Report,
+                   document: dict[str, Any] | None) -> None:
+    """An earlier batch's problems, named by batch; seeds revisiting its damage fail too."""
+    damaged = {problem.seed for problem in earlier.problems if problem.seed}
+    for problem in earlier.problems:
+        seed = f"{problem.seed}: " if problem.seed else ""
+        report.add(problem.code, problem.where,
+                   f"earlier batch {link.batch_id} ({link.path.name}): {seed}{problem.message}")
+    for seed in (document or {}).get("seeds", []):
+        duplicate = seed["duplicate_of"]
+        if duplicate and duplicate["batch"] == link.batch_id and (
+                duplicate["path"] in damaged or not earlier.ok and not earlier.seeds):
+            report.add("revisit-unresolved", seed["path"],
+                       f"revisits {duplicate['path']} in batch {link.batch_id}, which is damaged",
+                       seed["path"])
 
 
 def _check_sidecar(manifest_path: Path, data: bytes, report: Report) -> None:
@@ -124,7 +162,8 @@ def _check_sidecar(manifest_path: Path, data: bytes, report: Report) -> None:
                    f"manifest sha256 is {actual}, sidecar records {recorded}")
 
 
-def _expected_records(document: dict[str, Any], report: Report, where: str) -> list[Expected]:
+def _expected_records(document: dict[str, Any], report: Report, where: str,
+                      links: list[Link]) -> list[Expected]:
     """Rebuild every record the manifest implies; note manifest-level inconsistencies."""
     if manifest.snapshot_id(document) != document["snapshot_id"]:
         report.add("snapshot-id", where, "snapshot_id does not match the manifest's content")
@@ -143,7 +182,7 @@ def _expected_records(document: dict[str, Any], report: Report, where: str) -> l
     warcinfo_id = document["warc_files"][0]["warcinfo"]["id"]
     for seed in document["seeds"]:
         main, meta = seed["records"]
-        original = _original(seed, by_path, packaged)
+        original = _original(seed, by_path, packaged, document["batch"]["id"], links)
         if main["type"] == "revisit" and original is None:
             report.add("revisit-unresolved", seed["path"],
                        "revisit names no earlier seed with the same bytes", seed["path"])
@@ -162,16 +201,24 @@ def _expected_records(document: dict[str, Any], report: Report, where: str) -> l
     return expected
 
 
-def _original(seed: dict[str, Any], by_path: dict[str, Any], packaged: str) -> dict | None:
+def _original(seed: dict[str, Any], by_path: dict[str, Any], packaged: str, batch_id: str,
+              links: list[Link]) -> dict | None:
+    """The seed a revisit repeats, in this batch or an earlier one, if it holds the same bytes."""
     duplicate = seed["duplicate_of"]
     if seed["records"][0]["type"] != "revisit" or duplicate is None:
         return None
-    original = by_path.get(duplicate["path"])
+    if duplicate["batch"] != batch_id:
+        original = find_seed(links, duplicate["batch"], duplicate["record_id"])
+    else:
+        original = by_path.get(duplicate["path"])
+        if original is not None:
+            original = {**original, "warc_date": layout.record_date(original, packaged)}
     if original is None or original["sha256"] != seed["sha256"]:
         return None
-    if original["records"][0]["id"] != duplicate["record_id"]:
+    if (original["path"], original["records"][0]["id"]) != (duplicate["path"],
+                                                           duplicate["record_id"]):
         return None
-    return {**original, "warc_date": layout.record_date(original, packaged)}
+    return original
 
 
 def _warc_path(manifest_path: Path, name: str, given: Path | None, count: int) -> Path:

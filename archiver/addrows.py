@@ -1,0 +1,95 @@
+"""Append INDEX.md rows for seeds that have none, with what the tool can find filled in.
+
+The detected language goes in the `language` cell and the encoding into `notes`; `source` and
+`captured` stay blank because only a person knows them, and `pack` refuses the rows until they
+are filled. The charset column is never filled here: a value there is a declaration, which
+overrides detection, and the tool's own guess must stay labelled as detected.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .atomic import discard, temp_path, write_bytes
+from .encoding import decode_sample, detect_encoding
+from .errors import SeedError
+from .hashing import SAMPLE
+from .index import INDEX_NAME, normalized_cells, read_index
+from .language import detect_language
+from .mediatype import is_textual, media_type
+from .seedfolder import find_seeds
+
+NEW_INDEX = ("# {title}\n\n- title: {title}\n\n"
+             "| file | title | source | language | captured | notes |\n"
+             "|---|---|---|---|---|---|\n")
+
+
+@dataclass(frozen=True)
+class AddedRow:
+    path: str
+    language: str
+    encoding: str
+
+
+def add_rows(seeds_dir: Path) -> list[AddedRow]:
+    """Append a row for every seed without one; returns what was added (nothing: no change)."""
+    index_path = seeds_dir / INDEX_NAME
+    if index_path.exists():
+        text = index_path.read_bytes().decode("utf-8-sig")
+        index = read_index(index_path, require_filled=False)
+        columns, listed = index.columns, {row.path for row in index.rows}
+    else:
+        text = NEW_INDEX.format(title=seeds_dir.resolve().name or "Seeds")
+        columns = ("file", "title", "source", "language", "captured", "notes")
+        listed = set()
+    added = [_describe(seed.path, seed.location) for seed in find_seeds(seeds_dir)
+             if seed.path not in listed]
+    if added:
+        lines = [_line(columns, row) for row in added]
+        _write(index_path, _insert_rows(text, lines))
+    return added
+
+
+def _describe(path: str, location: Path) -> AddedRow:
+    try:
+        with open(location, "rb") as stream:
+            sample = stream.read(SAMPLE)
+    except OSError as err:
+        raise SeedError(f"{location}: cannot read: {err.strerror}") from None
+    encoding = detect_encoding(sample)
+    media = media_type(path, sample, encoding=encoding)
+    language = detect_language(decode_sample(sample, encoding)).tag if is_textual(media) else "zxx"
+    found = f"{encoding.encoding or 'binary'} ({encoding.method}, {encoding.confidence} confidence)"
+    return AddedRow(path, language, found)
+
+
+def _line(columns: tuple[str, ...], row: AddedRow) -> str:
+    values = {"file": row.path, "language": row.language,
+              "notes": f"added by archiver add: encoding {row.encoding}, language detected"}
+    cells = [values.get(column, "").replace("|", "\\|") for column in columns]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _insert_rows(text: str, new: list[str]) -> str:
+    """Put the new rows right after the table's last row, keeping everything else as it is."""
+    lines = text.splitlines(keepends=True)
+    header = next(i for i, line in enumerate(lines)
+                  if line.strip().startswith("|") and "file" in normalized_cells(line))
+    end = header + 2
+    while end < len(lines) and lines[end].strip().startswith("|"):
+        end += 1
+    if end and not lines[end - 1].endswith("\n"):
+        lines[end - 1] += "\n"
+    return "".join(lines[:end] + [line + "\n" for line in new] + lines[end:])
+
+
+def _write(index_path: Path, text: str) -> None:
+    temp = temp_path(index_path)
+    try:
+        write_bytes(temp, text.encode("utf-8"))
+        os.replace(temp, index_path)
+    except BaseException:
+        discard([temp])
+        raise

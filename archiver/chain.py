@@ -1,0 +1,99 @@
+"""Batches packed over time form a chain: each manifest names the one before it by digest.
+
+A chain lives in one folder. A later batch never rewrites an earlier one: a seed whose bytes are
+already archived becomes a revisit record pointing into the earlier WARC, and the later manifest
+lists that WARC among its dependencies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import layout, manifest
+from .errors import DamageError, InputError
+from .hashing import sha256_hex
+
+MAX_LINKS = 10_000
+
+
+@dataclass(frozen=True)
+class Link:
+    """One manifest of a chain: where it is, its digest and its content."""
+
+    path: Path
+    sha256: str
+    document: dict[str, Any]
+
+    @property
+    def batch_id(self) -> str:
+        return self.document["batch"]["id"]
+
+
+def read_link(path: Path) -> Link:
+    """A manifest that parses; DamageError if it does not."""
+    data = manifest.read_manifest_bytes(path)
+    try:
+        document = manifest.parse_manifest(data)
+    except ValueError as err:
+        raise DamageError(f"{path}: {err}") from None
+    return Link(path, sha256_hex(data), document)
+
+
+def earlier_links(link: Link) -> list[Link]:
+    """The manifests before `link`, newest first; DamageError naming the link that breaks."""
+    found: list[Link] = []
+    seen = {link.sha256}
+    current = link
+    while (previous := current.document.get("previous")) is not None:
+        path = current.path.with_name(previous["manifest"])
+        try:
+            older = read_link(path)
+        except InputError:
+            raise DamageError(f"{current.path}: the previous manifest {path.name} is missing") from None
+        if older.sha256 != previous["sha256"]:
+            raise DamageError(f"{path}: its sha256 is {older.sha256}, but {current.path.name} "
+                              f"records {previous['sha256']}: the chain is broken there")
+        if older.sha256 in seen or len(found) >= MAX_LINKS:
+            raise DamageError(f"{path}: the chain of previous manifests loops")
+        seen.add(older.sha256)
+        found.append(older)
+        current = older
+    return found
+
+
+def previous_entry(link: Link) -> dict[str, str]:
+    """How a new manifest names `link` as the one it follows."""
+    return {"manifest": link.path.name, "sha256": link.sha256,
+            "snapshot_id": link.document["snapshot_id"]}
+
+
+def archived_seeds(links: list[Link]) -> dict[str, dict[str, Any]]:
+    """Every archived payload by sha256, mapped to the seed that first stored it (its resource).
+
+    Each value is the seed's manifest entry plus `warc_date`, `batch` and `manifest`, which a
+    revisit record and a dependency need.
+    """
+    found: dict[str, dict[str, Any]] = {}
+    for link in reversed(links):  # oldest first: the first copy is the one revisits point to
+        packaged = link.document["packaged"]
+        for seed in link.document["seeds"]:
+            if seed["records"][0]["type"] == "resource" and seed["sha256"] not in found:
+                found[seed["sha256"]] = {
+                    **seed, "warc_date": layout.record_date(seed, packaged),
+                    "batch": link.batch_id, "manifest": link.path.name,
+                }
+    return found
+
+
+def find_seed(links: list[Link], batch_id: str, record_id: str) -> dict[str, Any] | None:
+    """The seed of batch `batch_id` whose first record is `record_id`, with its link's details."""
+    for link in links:
+        if link.batch_id != batch_id:
+            continue
+        for seed in link.document["seeds"]:
+            if seed["records"][0]["id"] == record_id:
+                return {**seed, "warc_date": layout.record_date(seed, link.document["packaged"]),
+                        "batch": batch_id, "manifest": link.path.name, "folder": link.path.parent}
+    return None
