@@ -24,8 +24,13 @@ WarcPath = Callable[[str], Path]
 
 def jsonl(document: dict[str, Any], warc_path: WarcPath) -> str:
     seeds = {seed["path"]: seed for seed in document.get("seeds", [])}
-    return "".join(json.dumps(_line(seed, seeds, document, warc_path), ensure_ascii=False) + "\n"
-                   for seed in seeds.values())
+    return "".join(_json_line(_line(seed, seeds, document, warc_path)) for seed in seeds.values())
+
+
+def _json_line(value: dict[str, Any]) -> str:
+    """One line: U+2028/U+2029 escaped too, as readers that split on every line break need."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n"
 
 
 def _line(seed: dict[str, Any], seeds: dict[str, Any], document: dict[str, Any],
@@ -34,7 +39,7 @@ def _line(seed: dict[str, Any], seeds: dict[str, Any], document: dict[str, Any],
     data = seed_bytes(seed, content_record(seed, seeds), warc_path)
     return {
         "id": seed["id"], "path": seed["path"], "title": seed.get("title"),
-        "text": _decode(data, encoding), "language": (seed.get("language") or {}).get("declared"),
+        "text": decode(data, encoding), "language": (seed.get("language") or {}).get("declared"),
         "encoding": encoding.get("charset"), "source": seed.get("source"),
         "captured": (seed.get("captured") or {}).get("value"), "sha256": seed["sha256"],
         "snapshot_id": document.get("snapshot_id"),
@@ -64,7 +69,8 @@ def seed_bytes(seed: dict[str, Any], record: dict[str, Any], warc_path: WarcPath
     return b"".join(chunks)
 
 
-def _decode(data: bytes, encoding: dict[str, Any]) -> str | None:
+def decode(data: bytes, encoding: dict[str, Any]) -> str | None:
+    """A seed's text from the manifest's `encoding` entry (None for a binary seed)."""
     if encoding.get("method") == "binary" or not encoding.get("charset"):
         return None
     # The charset was found from a sample; an odd byte further on becomes U+FFFD, not a failure.

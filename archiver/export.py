@@ -1,7 +1,8 @@
 """Export a snapshot for other tools: WACZ for replay, CDXJ alone, JSON lines for corpora.
 
-Every export starts from a manifest that matches its sidecar and schema, and reads what it
-exports from the WARC files, checked against the manifest's digests on the way.
+Every export starts from a manifest that matches its sidecar and schema, checks each WARC
+file's sha256 against it first, and reads what it exports from the WARC files (each seed's
+bytes checked again against its own sha256): a damaged snapshot is never exported.
 """
 
 from __future__ import annotations
@@ -23,15 +24,14 @@ def export(manifest_path: Path, *, wacz: Path | None = None, cdxj_out: Path | No
     document = loaded.document
     warcs = [(w["name"], loaded.warc_path(w["name"], warc), w["sha256"])
              for w in document.get("warc_files", [])]
+    entries = _index(warcs)  # also checks each WARC's sha256 before anything is written
     written = []
-    if wacz or cdxj_out:
-        entries = _index(warcs)
-        if cdxj_out:
-            snapshot.write_output(cdxj_out, cdxj.index_text(entries).encode())
-            written.append(cdxj_out)
-        if wacz:
-            write_wacz(wacz, document=document, warcs=warcs, entries=entries)
-            written.append(wacz)
+    if cdxj_out:
+        snapshot.write_output(cdxj_out, cdxj.index_text(entries).encode())
+        written.append(cdxj_out)
+    if wacz:
+        write_wacz(wacz, document=document, warcs=warcs, entries=entries)
+        written.append(wacz)
     if jsonl:
         text = corpus.jsonl(document, lambda name: loaded.warc_path(name, warc))
         snapshot.write_output(jsonl, text.encode())

@@ -10,7 +10,7 @@ import pytest
 from conftest import REPO, run
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
-COMMANDS = ["pack", "verify", "extract", "show"]
+COMMANDS = ["pack", "verify", "extract", "show", "cite", "sign", "export"]
 
 
 def readme_commands() -> list[str]:
@@ -65,7 +65,7 @@ def test_verify_problem_codes_are_documented():
     import importlib
 
     verify = importlib.import_module("archiver.verify")
-    source = (REPO / "archiver" / "verify.py").read_text()
+    source = "".join((REPO / "archiver" / name).read_text() for name in ("verify.py", "signing.py"))
     used = set(re.findall(r'(?:add|code = )\(?\s*"([a-z]+-[a-z-]+)"', source))
     used |= set(re.findall(r'"([a-z]+-[a-z]+)" if', source))
     for code in used:
