@@ -1,14 +1,19 @@
 """Canonical JSON: the one form in which manifests are written and hashed.
 
-Keys sorted, UTF-8 kept as is, no floats anywhere (a float's text differs between serializers and
-would break the hash), a final newline. For the integers and strings a manifest holds, the compact
-form here equals RFC 8785 (JCS) output.
+What is hashed is RFC 8785 (JSON Canonicalization Scheme) output from the `rfc8785` package:
+keys sorted by UTF-16 code units, no whitespace, UTF-8. The manifest file itself is the same
+document indented for people (`pretty`). No floats anywhere: JCS prints floats the ECMAScript
+way, and a float's text differs between producers, so a hash over one would not be reproducible.
+For the strings and integers a manifest holds, the JCS bytes equal the sorted compact JSON used
+before, so snapshot ids did not change when this module moved to `rfc8785`.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
+
+import rfc8785
 
 from .hashing import sha256_hex
 
@@ -20,8 +25,9 @@ def pretty(document: Any) -> bytes:
 
 
 def compact(document: Any) -> bytes:
+    """RFC 8785 canonical bytes: what every JSON hash is taken over."""
     _refuse_floats(document)
-    return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    return rfc8785.dumps(document)
 
 
 def digest_label(document: Any) -> str:

@@ -164,6 +164,9 @@ def verify(
     fast: Annotated[bool, typer.Option(help="Structure only (schema, sidecar, sizes, counts): no fixity check.")] = False,
     seeds: Annotated[Optional[Path], typer.Option("--seeds", help="Also check this seeds folder against the manifest.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    signature: Annotated[Optional[Path], typer.Option(help="Also check this SSH signature of the manifest (archiver sign).")] = None,
+    allowed_signers: Annotated[Optional[Path], typer.Option(help="ssh-keygen allowed_signers file of trusted keys, for --signature.")] = None,
+    identity: Annotated[Optional[str], typer.Option(help="Principal who must have signed (default: any listed for the key).")] = None,
 ) -> None:
     """Check a snapshot against its manifest; never modifies anything.
 
@@ -173,10 +176,12 @@ def verify(
     Example: archiver verify manifests/cac-voice-social-2021.manifest.json --seeds seeds
     """
     report = verify_snapshot(manifest, warc=warc, fast=fast, seeds_dir=seeds)
+    signer = _check_signature(manifest, report, signature, allowed_signers, identity)
     if as_json:
-        typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        typer.echo(json.dumps({**report.to_json(), **signer}, indent=2, ensure_ascii=False))
     else:
         _print_report(report)
+        _print_signer(signer)
     if not report.ok:
         raise typer.Exit(1)
 
@@ -282,6 +287,83 @@ def _language(seed: dict[str, Any]) -> str:
         return f"{language['declared']} (declared)"
     return (f"{language['declared']} (declared), {detected['tag']} (detected by "
             f"{detected['detector']}, confidence {detected['confidence']})")
+
+
+# --- cite, sign, share (issue 4) ---------------------------------------------------------------
+
+
+def _check_signature(manifest: Path, report: Report, signature: Path | None,
+                     allowed_signers: Path | None, identity: str | None) -> dict[str, Any]:
+    if signature is None and allowed_signers is None:
+        return {}
+    if signature is None or allowed_signers is None:
+        raise InputError("--signature and --allowed-signers go together")
+    from .signing import check_signature
+
+    signer = check_signature(manifest, report, signature=signature,
+                             allowed_signers=allowed_signers, identity=identity)
+    return {"signature": {"path": str(signature), "ok": signer is not None, "signer": signer}}
+
+
+def _print_signer(signer: dict[str, Any]) -> None:
+    if signer.get("signature", {}).get("ok"):
+        typer.echo(f"{signer['signature']['path']}: good signature by {signer['signature']['signer']}")
+
+
+@app.command()
+@handles_errors
+def cite(
+    manifest: Annotated[Path, typer.Argument(help="The snapshot's manifest.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="cff, bibtex, csl-json or datacite.")] = "cff",
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write to this file (atomically) instead of stdout.")] = None,
+) -> None:
+    """Print a citation of the snapshot: batch title, creators, licence; snapshot id and manifest sha256.
+
+    Example: archiver cite manifests/cac-voice-social-2021.manifest.json --format cff
+    """
+    from .citing import citation
+    from .snapshot import write_output
+
+    text = citation(manifest, fmt)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        write_output(out, text.encode())
+
+
+@app.command()
+@handles_errors
+def sign(
+    manifest: Annotated[Path, typer.Argument(help="The manifest to sign (its exact bytes).")],
+    key: Annotated[Path, typer.Option("--key", "-k", help="OpenSSH private key without a passphrase.")],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Signature file. Default: MANIFEST.sig.")] = None,
+) -> None:
+    """Write a detached SSH signature (namespace "archiver") that ssh-keygen -Y verify checks.
+
+    Example: archiver sign manifests/cac-voice-social-2021.manifest.json --key ~/.ssh/id_ed25519
+    """
+    from .signing import sign_manifest
+
+    typer.echo(f"signature: {sign_manifest(manifest, key=key, out=out)}")
+
+
+@app.command()
+@handles_errors
+def export(
+    manifest: Annotated[Path, typer.Argument(help="The snapshot's manifest.")],
+    wacz: Annotated[Optional[Path], typer.Option(help="Write a WACZ (for ReplayWeb.page, pywb) here.")] = None,
+    cdxj: Annotated[Optional[Path], typer.Option(help="Write the CDXJ index of the WARC here.")] = None,
+    jsonl: Annotated[Optional[Path], typer.Option(help="Write one JSON line per seed (text and provenance) here.")] = None,
+    warc: Annotated[Optional[Path], typer.Option(help="The WARC file (or its folder), if not beside the manifest.")] = None,
+) -> None:
+    """Export a snapshot for other tools; byte-reproducible, read from the WARC and checked.
+
+    Example: archiver export manifests/cac-voice-social-2021.manifest.json --wacz snapshot.wacz
+    """
+    from .export import export as export_snapshot
+
+    for path in export_snapshot(manifest, wacz=wacz, cdxj_out=cdxj, jsonl=jsonl, warc=warc):
+        typer.echo(f"wrote {path}")
 
 
 def version_callback(value: bool) -> None:

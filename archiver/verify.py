@@ -8,7 +8,8 @@ Problem codes: manifest-unreadable, manifest-schema, manifest-inconsistent, snap
 sidecar-missing, sidecar-mismatch, chain-broken, warc-missing, warc-size, warc-sha256, warc-trailing,
 record-damaged, record-missing, record-misplaced, record-duplicate, record-unexpected,
 record-header, block-digest, seed-digest, metadata-mismatch, warcinfo-mismatch,
-revisit-unresolved, seeds-missing, seeds-differs, seeds-unexpected, seeds-unreadable.
+revisit-unresolved, seeds-missing, seeds-differs, seeds-unexpected, seeds-unreadable,
+signature-invalid (added by signing.py when `verify --signature` is given).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import pytest
 from conftest import REPO, run
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
-COMMANDS = ["pack", "verify", "extract", "show"]
+COMMANDS = ["pack", "verify", "extract", "show", "cite", "sign", "export"]
 
 
 def readme_commands() -> list[str]:
@@ -65,8 +65,37 @@ def test_verify_problem_codes_are_documented():
     import importlib
 
     verify = importlib.import_module("archiver.verify")
-    source = (REPO / "archiver" / "verify.py").read_text()
+    source = "".join((REPO / "archiver" / name).read_text() for name in ("verify.py", "signing.py"))
     used = set(re.findall(r'(?:add|code = )\(?\s*"([a-z]+-[a-z-]+)"', source))
     used |= set(re.findall(r'"([a-z]+-[a-z]+)" if', source))
     for code in used:
         assert code in verify.__doc__, code
+
+
+def share_section_lines() -> list[str]:
+    section = README.split("## Cite, sign, share", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert block, "the Cite, sign, share section shows its commands in a sh block"
+    return block[1].strip().splitlines()
+
+
+def test_readme_share_commands_run(tmp_path):
+    """Every line of the section's sh block, archiver commands and ssh-keygen alike, in a copy."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    copy = tmp_path / "repo"
+    shutil.copytree(REPO / "manifests", copy / "manifests")
+    lines = share_section_lines()
+    assert {line.split()[1] for line in lines if line.startswith("archiver ")} >= {"cite", "sign", "verify", "export"}
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+           "PYTHONWARNINGS": "error"}
+    for line in lines:
+        result = subprocess.run(["bash", "-c", line], cwd=copy, env=env, capture_output=True, text=True,
+                                timeout=120)
+        assert result.returncode == 0, (line, result.stdout, result.stderr)
+    assert (copy / "cac-voice-social-2021.wacz").is_file()
+    for path in (REPO / "manifests").iterdir():
+        assert (copy / "manifests" / path.name).read_bytes() == path.read_bytes()

@@ -1,0 +1,125 @@
+"""Our WARC, CDXJ and WACZ opened by the tools web archivists use, run for real.
+
+warcio and FastWARC are in the test extra. py-wacz (`wacz`) and `cdxj-indexer` live in their own
+virtualenv, made by `.ci/run`, which exports ARCHIVER_PEER_BIN (its bin folder). Without it
+these tests fail, not skip: an interop claim that was never checked is not a pass.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fastwarc.warc import ArchiveIterator, WarcRecordType
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from archiver.cdxj import urlkey
+from archiver.uris import target_uri
+from conftest import REPO, run
+from test_share import export_all, mixed, repo_copy  # noqa: F401 (fixtures)
+
+SETUP = ("python -m venv .venv-peers && .venv-peers/bin/pip install -r .ci/peers.txt && "
+         "export ARCHIVER_PEER_BIN=$PWD/.venv-peers/bin   (.ci/run does this)")
+
+
+@pytest.fixture(scope="session")
+def peer_bin() -> Path:
+    folder = os.environ.get("ARCHIVER_PEER_BIN")
+    if not folder or not (Path(folder) / "wacz").exists() or not (Path(folder) / "cdxj-indexer").exists():
+        pytest.fail(f"ARCHIVER_PEER_BIN does not point at the peer tools; set them up: {SETUP}")
+    return Path(folder)
+
+
+def tool(peer: Path, name: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(peer / name), *map(str, args)], capture_output=True, text=True,
+                          timeout=300)
+
+
+def warc_of(manifest: Path) -> Path:
+    (entry,) = json.loads(manifest.read_text())["warc_files"]
+    return manifest.with_name(entry["name"])
+
+
+@pytest.fixture(params=["repo", "mixed"])
+def snapshot(request: pytest.FixtureRequest) -> Path:
+    return request.getfixturevalue("repo_copy" if request.param == "repo" else "mixed")
+
+
+def test_warcio_check_passes(snapshot: Path) -> None:
+    result = subprocess.run([str(Path(sys.executable).parent / "warcio"), "check", "-v",
+                             warc_of(snapshot)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    document = json.loads(snapshot.read_text())
+    revisits = sum(1 for seed in document["seeds"] if seed["duplicate_of"])
+    assert result.stdout.count("digest pass") == document["warc_files"][0]["records"] - revisits
+    assert result.stdout.count("digest present but not checked (revisit)") == revisits
+    assert "fail" not in result.stdout
+
+
+def test_fastwarc_reads_every_record_and_its_sha256_block_digest(snapshot: Path) -> None:
+    """FastWARC checks sha256 block digests; its payload check covers HTTP payloads only."""
+    expected = json.loads(snapshot.read_text())["warc_files"][0]["records"]
+    with open(warc_of(snapshot), "rb") as stream:
+        records = list(ArchiveIterator(stream, parse_http=False, record_types=WarcRecordType.any_type))
+        assert len(records) == expected
+    with open(warc_of(snapshot), "rb") as stream:
+        checked = [r.verify_block_digest() for r in
+                   ArchiveIterator(stream, parse_http=False, record_types=WarcRecordType.any_type)]
+    assert checked == [True] * expected
+    with open(warc_of(snapshot), "rb") as stream:
+        assert sum(1 for _ in ArchiveIterator(stream, verify_digests=True,
+                                              record_types=WarcRecordType.any_type)) == expected
+
+
+def test_fastwarc_catches_a_changed_block(repo_copy: Path) -> None:
+    raw = gzip.decompress(warc_of(repo_copy).read_bytes())
+    changed = raw.replace(b"Deepfake", b"DeepFake", 1)
+    assert changed != raw
+    results = [r.verify_block_digest() for r in ArchiveIterator(
+        io.BytesIO(changed), parse_http=False, record_types=WarcRecordType.any_type)]
+    assert results.count(False) == 1
+
+
+def test_our_cdxj_equals_cdxj_indexer(snapshot: Path, tmp_path: Path, peer_bin: Path) -> None:
+    ours = export_all(snapshot, tmp_path)["cdxj"].read_text()
+    theirs = tool(peer_bin, "cdxj-indexer", "--sort", warc_of(snapshot))
+    assert theirs.returncode == 0, theirs.stderr
+    assert ours == theirs.stdout
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.text(min_size=1, max_size=12).filter(lambda s: "/" not in s and "\x00" not in s),
+                min_size=1, max_size=20))
+def test_cdxj_keys_equal_surt(names: list[str]) -> None:
+    """Our keys for archiver's urn: URIs equal the `surt` package's, for any file name."""
+    folder = os.environ.get("ARCHIVER_PEER_BIN")
+    if not folder:
+        pytest.fail(f"ARCHIVER_PEER_BIN is not set; {SETUP}")
+    uris = [target_uri("test-batch", name) for name in names]
+    script = "import json, sys, surt; print(json.dumps([surt.surt(u) for u in json.load(sys.stdin)]))"
+    result = subprocess.run([str(Path(folder) / "python"), "-c", script], input=json.dumps(uris),
+                            capture_output=True, text=True, check=True)
+    assert [urlkey(uri) for uri in uris] == json.loads(result.stdout)
+
+
+def test_wacz_validate_accepts_our_wacz(snapshot: Path, tmp_path: Path, peer_bin: Path) -> None:
+    wacz = export_all(snapshot, tmp_path)["wacz"]
+    result = tool(peer_bin, "wacz", "validate", "-f", wacz)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Validation succeeded" in result.stdout
+
+
+def test_wacz_validate_catches_a_changed_entry(repo_copy: Path, tmp_path: Path, peer_bin: Path) -> None:
+    wacz = export_all(repo_copy, tmp_path)["wacz"]
+    data = wacz.read_bytes()
+    title = b'"title": "All Pages"'
+    wacz.write_bytes(data.replace(title, title.replace(b"All", b"Any"), 1))
+    result = tool(peer_bin, "wacz", "validate", "-f", wacz)
+    assert result.returncode != 0 or "Validation failed" in result.stdout
