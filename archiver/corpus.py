@@ -15,16 +15,20 @@ from typing import Any, Callable
 
 from .encoding import python_codec
 from .errors import DamageError, ManifestError
-from .extract import _content_record as content_record  # the record holding a seed's bytes
+from .chain import Link
+from .extract import content_record
 from .hashing import Hasher
 from .warcread import read_member_at
 
 WarcPath = Callable[[str], Path]
 
 
-def jsonl(document: dict[str, Any], warc_path: WarcPath) -> str:
+def jsonl(document: dict[str, Any], warc_path: WarcPath, links: list[Link]) -> str:
+    """`links` is the manifest's chain (itself first), to resolve revisits into earlier batches,
+    whose WARC files lie in the same folder."""
     seeds = {seed["path"]: seed for seed in document.get("seeds", [])}
-    return "".join(_json_line(_line(seed, seeds, document, warc_path)) for seed in seeds.values())
+    return "".join(_json_line(_line(seed, seeds, document, warc_path, links))
+                   for seed in seeds.values())
 
 
 def _json_line(value: dict[str, Any]) -> str:
@@ -34,9 +38,10 @@ def _json_line(value: dict[str, Any]) -> str:
 
 
 def _line(seed: dict[str, Any], seeds: dict[str, Any], document: dict[str, Any],
-          warc_path: WarcPath) -> dict[str, Any]:
+          warc_path: WarcPath, links: list[Link]) -> dict[str, Any]:
     encoding = seed.get("encoding") or {}
-    data = seed_bytes(seed, content_record(seed, seeds), warc_path)
+    record, _ = content_record(seed, seeds, document["batch"]["id"], links)
+    data = seed_bytes(seed, record, warc_path)
     return {
         "id": seed["id"], "path": seed["path"], "title": seed.get("title"),
         "text": decode(data, encoding), "language": (seed.get("language") or {}).get("declared"),

@@ -12,6 +12,7 @@ from pathlib import Path
 from . import cdxj, corpus, snapshot
 from .cdxj import Entry
 from .errors import InputError
+from .extract import chain_of
 from .wacz import write_wacz
 
 
@@ -33,7 +34,8 @@ def export(manifest_path: Path, *, wacz: Path | None = None, cdxj_out: Path | No
         write_wacz(wacz, document=document, warcs=warcs, entries=entries)
         written.append(wacz)
     if jsonl:
-        text = corpus.jsonl(document, lambda name: loaded.warc_path(name, warc))
+        text = corpus.jsonl(document, lambda name: loaded.warc_path(name, warc),
+                            chain_of(manifest_path, document))
         snapshot.write_output(jsonl, text.encode())
         written.append(jsonl)
     return written

@@ -55,7 +55,7 @@ def extract(manifest_path: Path, *, to: Path, warc: Path | None = None,
             only: list[str] | None = None, force: bool = False) -> list[Restored]:
     """Restore every seed (or those in `only`) into `to`."""
     document = load_checked(manifest_path)
-    links = _chain(manifest_path, document)
+    links = chain_of(manifest_path, document)
     seeds = {seed["path"]: seed for seed in document["seeds"]}
     wanted = list(seeds) if not only else only
     for path in wanted:
@@ -65,7 +65,7 @@ def extract(manifest_path: Path, *, to: Path, warc: Path | None = None,
     to.mkdir(parents=True, exist_ok=True)
     restored = []
     for seed, target in targets:
-        source, folder = _content_record(seed, seeds, document["batch"]["id"], links)
+        source, folder = content_record(seed, seeds, document["batch"]["id"], links)
         warc_path = _warc_path(folder / manifest_path.name, source["warc_file"],
                                warc if folder == manifest_path.parent else None)
         restored.append(_restore(seed, source, warc_path, to, target, force))
@@ -84,12 +84,12 @@ def safe_target(root: Path, path: str) -> Path:
     return root.joinpath(*parts)
 
 
-def _chain(manifest_path: Path, document: dict[str, Any]) -> list[Link]:
+def chain_of(manifest_path: Path, document: dict[str, Any]) -> list[Link]:
     newest = Link(manifest_path, "", document)
     return [newest, *earlier_links(newest)] if document["previous"] else [newest]
 
 
-def _content_record(seed: dict[str, Any], seeds: dict[str, Any], batch_id: str,
+def content_record(seed: dict[str, Any], seeds: dict[str, Any], batch_id: str,
                     links: list[Link]) -> tuple[dict[str, Any], Path]:
     """The record holding the seed's bytes, and the folder of its WARC: the seed's own resource,
     or the resource its revisit points to, in this batch or an earlier one."""
