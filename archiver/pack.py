@@ -130,7 +130,8 @@ def _write_snapshot(work: Plan, temps: list[Path], warc_file: str, packaged: dat
     document["warc_files"] = [{
         "name": warc_file, "bytes": hashing.tell(), "sha256": hashing.hasher.hexdigest(),
         "records": len(output.placements),
-        "warcinfo": {"id": info.record_id, "offset": info.offset, "length": info.length},
+        "warcinfo": {"id": info.record_id, "offset": info.offset, "length": info.length,
+                     "sha256": info.sha256},
     }]
     document["snapshot_id"] = manifest.snapshot_id(document)
     problems = schema_errors(document)
@@ -165,9 +166,10 @@ def _write_seed(output: WarcOutput, file: SeedFile, row: Row, batch_id: str, war
     placed_meta = output.write(meta)
     entry["records"] = [
         {"type": main.rec_type, "id": placed.record_id, "warc_file": warc_file,
-         "offset": placed.offset, "length": placed.length},
+         "offset": placed.offset, "length": placed.length, "sha256": placed.sha256},
         {"type": "metadata", "id": placed_meta.record_id, "warc_file": warc_file,
-         "offset": placed_meta.offset, "length": placed_meta.length},
+         "offset": placed_meta.offset, "length": placed_meta.length,
+         "sha256": placed_meta.sha256},
     ]
     if original is None:
         seen[seed.digest.sha256] = {**entry, "warc_date": layout.record_date(entry, packaged)}

@@ -6,7 +6,7 @@ sizes, counts, record layout) and the report says that no fixity was checked.
 
 Problem codes: manifest-unreadable, manifest-schema, manifest-inconsistent, snapshot-id,
 sidecar-missing, sidecar-mismatch, warc-missing, warc-size, warc-sha256, warc-trailing,
-record-damaged, record-missing, record-misplaced, record-duplicate, record-unexpected,
+record-damaged, record-member, record-missing, record-misplaced, record-duplicate, record-unexpected,
 record-header, block-digest, seed-digest, metadata-mismatch, warcinfo-mismatch,
 revisit-unresolved, seeds-missing, seeds-differs, seeds-unexpected, seeds-unreadable.
 """
@@ -74,6 +74,7 @@ class Expected:
     warc_file: str
     offset: int
     length: int
+    sha256: str
     seed: str | None
 
 
@@ -135,41 +136,84 @@ def _expected_records(document: dict[str, Any], report: Report, where: str) -> l
     expected = []
     for warc_entry in document["warc_files"]:
         info = warc_entry["warcinfo"]
-        record = layout.warcinfo_record(document, warc_entry["name"])
+        try:
+            record = layout.warcinfo_record(document, warc_entry["name"])
+        except ValueError as err:  # schema-valid, yet no record could carry it
+            report.add("warcinfo-mismatch", warc_entry["name"],
+                       f"the manifest's batch fields make no valid warcinfo record: {err}")
+            continue
         if record.record_id != info["id"]:
             report.add("warcinfo-mismatch", warc_entry["name"],
                        "warcinfo record id does not match the batch fields in the manifest")
-        expected.append(Expected(record, warc_entry["name"], info["offset"], info["length"], None))
+        expected.append(Expected(record, warc_entry["name"], info["offset"], info["length"],
+                                 info["sha256"], None))
     warcinfo_id = document["warc_files"][0]["warcinfo"]["id"]
+    warc_names = {entry["name"] for entry in document["warc_files"]}
     for seed in document["seeds"]:
-        main, meta = seed["records"]
-        original = _original(seed, by_path, packaged)
-        if main["type"] == "revisit" and original is None:
+        for message in _entry_inconsistencies(seed, warc_names):
+            report.add("manifest-inconsistent", seed["path"], message, seed["path"])
+        try:
+            built = _seed_records(seed, by_path, batch_id, warcinfo_id, packaged)
+        except ValueError as err:  # a date or header value the schema lets through
+            report.add("manifest-inconsistent", seed["path"],
+                       f"the seed's entry makes no valid record: {err}", seed["path"])
+            continue
+        if built is None:
             report.add("revisit-unresolved", seed["path"],
                        "revisit names no earlier seed with the same bytes", seed["path"])
             continue
-        main_record = layout.main_record(seed, batch_id=batch_id, warcinfo_id=warcinfo_id,
-                                         packaged=packaged, original=original, body=None)
-        meta_record = layout.metadata_record(seed, batch_id=batch_id, warcinfo_id=warcinfo_id,
-                                             packaged=packaged, refers_to=main["id"])
-        for record, placed in ((main_record, main), (meta_record, meta)):
+        for record, placed in zip(built, seed["records"]):
             if record.record_id != placed["id"]:
                 report.add("manifest-inconsistent", seed["path"],
                            f"{placed['type']} record id {placed['id']} does not follow from the "
                            "seed's entry", seed["path"])
             expected.append(Expected(record, placed["warc_file"], placed["offset"],
-                                     placed["length"], seed["path"]))
+                                     placed["length"], placed["sha256"], seed["path"]))
     return expected
 
 
-def _original(seed: dict[str, Any], by_path: dict[str, Any], packaged: str) -> dict | None:
+def _entry_inconsistencies(seed: dict[str, Any], warc_names: set[str]) -> list[str]:
+    """Fields of a seed's entry that no record carries, checked against each other instead."""
+    found = []
+    if seed["content_type"].split(";")[0].strip() != seed["media_type"]:
+        found.append(f"media_type {seed['media_type']!r} disagrees with content_type "
+                     f"{seed['content_type']!r}")
+    for placed in seed["records"]:
+        if placed["warc_file"] not in warc_names:
+            found.append(f"{placed['type']} record names WARC file {placed['warc_file']!r}, "
+                         "which the manifest does not list")
+    if (seed["duplicate_of"] is None) != (seed["records"][0]["type"] == "resource"):
+        found.append("duplicate_of must be set for a revisit and only for a revisit")
+    return found
+
+
+def _seed_records(seed: dict[str, Any], by_path: dict[str, Any], batch_id: str,
+                  warcinfo_id: str, packaged: str) -> list[Record] | None:
+    """The main and metadata records a seed's entry implies; None for an unresolved revisit."""
+    main = seed["records"][0]
+    original = _original(seed, by_path, batch_id, packaged)
+    if main["type"] == "revisit" and original is None:
+        return None
+    return [
+        layout.main_record(seed, batch_id=batch_id, warcinfo_id=warcinfo_id, packaged=packaged,
+                           original=original, body=None),
+        layout.metadata_record(seed, batch_id=batch_id, warcinfo_id=warcinfo_id,
+                               packaged=packaged, refers_to=main["id"]),
+    ]
+
+
+def _original(seed: dict[str, Any], by_path: dict[str, Any], batch_id: str,
+              packaged: str) -> dict | None:
     duplicate = seed["duplicate_of"]
     if seed["records"][0]["type"] != "revisit" or duplicate is None:
         return None
     original = by_path.get(duplicate["path"])
-    if original is None or original["sha256"] != seed["sha256"]:
+    if original is None or duplicate["batch"] != batch_id:
         return None
-    if original["records"][0]["id"] != duplicate["record_id"]:
+    main = original["records"][0]
+    if (main["id"], main["warc_file"]) != (duplicate["record_id"], duplicate["warc_file"]):
+        return None
+    if (original["sha256"], original["bytes"]) != (seed["sha256"], seed["bytes"]):
         return None
     return {**original, "warc_date": layout.record_date(original, packaged)}
 
@@ -290,6 +334,10 @@ def _check_found(name: str, member: Member, item: Expected, report: Report) -> N
                    f"(length {item.length})", item.seed)
     if not member.problem:
         _compare_record(name, member, item, report)
+        if member.sha256 != item.sha256:
+            report.add("record-member", f"{name}@{member.offset}",
+                       f"{item.record.rec_type} record's gzip member has sha256 {member.sha256}, "
+                       f"manifest says {item.sha256}", item.seed)
 
 
 def _seed_at(by_offset: dict[int, Expected], offset: int) -> str | None:
