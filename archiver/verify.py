@@ -13,6 +13,7 @@ revisit-unresolved, seeds-missing, seeds-differs, seeds-unexpected, seeds-unread
 
 from __future__ import annotations
 
+import stat
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,7 +109,7 @@ def verify(manifest_path: Path, *, warc: Path | None = None, fast: bool = False,
 def _check_sidecar(manifest_path: Path, data: bytes, report: Report) -> None:
     sidecar = manifest_path.with_name(manifest_path.name + ".sha256")
     try:
-        text = sidecar.read_text("utf-8")
+        text = manifest.read_sidecar(manifest_path)
     except FileNotFoundError:
         report.add("sidecar-missing", str(sidecar), "no sidecar digest file beside the manifest")
         return
@@ -219,10 +220,10 @@ def _original(seed: dict[str, Any], by_path: dict[str, Any], batch_id: str,
 
 
 def _warc_path(manifest_path: Path, name: str, given: Path | None, count: int) -> Path:
-    if given is not None and count == 1:
-        return given
     if given is not None and given.is_dir():
         return given / name
+    if given is not None and count == 1:
+        return given
     return manifest_path.with_name(name)
 
 
@@ -230,15 +231,19 @@ def _check_warc(path: Path, entry: dict[str, Any], expected: list[Expected], rep
                 fast: bool) -> None:
     name = entry["name"]
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        unusable = "" if stat.S_ISREG(info.st_mode) else "not a regular file"  # a FIFO would hang
     except OSError as err:
-        report.add("warc-missing", str(path), f"cannot open the WARC: {err.strerror}")
+        unusable = err.strerror or str(err)
+    if unusable:
+        report.add("warc-missing", str(path), f"cannot open the WARC: {unusable}")
         for item in expected:
             if item.seed:
                 report.add("record-missing", name, "its WARC file is missing", item.seed)
         return
-    if size != entry["bytes"]:
-        report.add("warc-size", str(path), f"WARC is {size} bytes, manifest says {entry['bytes']}")
+    if info.st_size != entry["bytes"]:
+        report.add("warc-size", str(path),
+                   f"WARC is {info.st_size} bytes, manifest says {entry['bytes']}")
     _check_layout(path, entry, expected, report)
     if fast:
         return
@@ -318,7 +323,7 @@ def _compare_records(name: str, found: list[Member], expected: list[Expected],
                        f"not readable: the WARC cannot be read past offset {readable_to}",
                        item.seed)
         elif not any(m.offset == item.offset and m.problem for m in found):
-            report.add("record-missing", name,
+            report.add("record-missing", f"{name}@{item.offset}",
                        f"{item.record.rec_type} record {item.record.record_id} is not in the WARC",
                        item.seed)
     if found and found[0].header("WARC-Type") != "warcinfo":
