@@ -162,6 +162,8 @@ def parse_manifest(data: bytes) -> dict[str, Any]:
         raise ValueError(f"not UTF-8 ({err.reason} at byte {err.start})") from None
     except json.JSONDecodeError as err:
         raise ValueError(f"not JSON ({err.msg} at line {err.lineno} column {err.colno})") from None
+    except RecursionError:
+        raise ValueError("not a usable manifest (JSON nested too deeply)") from None
     if not isinstance(document, dict):
         raise ValueError("not a JSON object")
     return document

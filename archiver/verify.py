@@ -247,7 +247,10 @@ def _check_warc(path: Path, entry: dict[str, Any], expected: list[Expected], rep
     _check_layout(path, entry, expected, report)
     if fast:
         return
-    found = _read_warc(path, entry, report)
+    # No record may claim more than the largest block the manifest promises: a gzip bomb or a
+    # forged Content-Length stops at its header instead of being inflated.
+    limit = max((item.record.length for item in expected), default=0)
+    found = _read_warc(path, entry, report, limit)
     _compare_records(name, found, expected, report)
 
 
@@ -269,12 +272,12 @@ def _check_layout(path: Path, entry: dict[str, Any], expected: list[Expected],
                    f"records end at {position}, the file at {entry['bytes']}")
 
 
-def _read_warc(path: Path, entry: dict[str, Any], report: Report) -> list[Member]:
+def _read_warc(path: Path, entry: dict[str, Any], report: Report, limit: int) -> list[Member]:
     """Read every member once, hashing the whole file on the way."""
     hasher = Hasher()
     members = []
     with open(path, "rb") as stream:
-        reader = MemberReader(stream, hasher=hasher)
+        reader = MemberReader(stream, hasher=hasher, limit=limit)
         while (member := reader.next_member()) is not None:
             members.append(member)
             if not member.whole:
