@@ -275,8 +275,13 @@ def _check_layout(path: Path, entry: dict[str, Any], expected: list[Expected],
 def _read_warc(path: Path, entry: dict[str, Any], report: Report, limit: int) -> list[Member]:
     """Read every member once, hashing the whole file on the way."""
     hasher = Hasher()
-    members = []
-    with open(path, "rb") as stream:
+    members: list[Member] = []
+    try:
+        stream = open(path, "rb")
+    except OSError as err:
+        report.add("warc-missing", str(path), f"cannot open the WARC: {err.strerror}")
+        return members
+    with stream:
         reader = MemberReader(stream, hasher=hasher, limit=limit)
         while (member := reader.next_member()) is not None:
             members.append(member)

@@ -120,6 +120,8 @@ class MemberReader:
 def read_member_at(stream: BinaryIO, offset: int, *, sink: Sink | None = None, keep: int = 0,
                    limit: int | None = None) -> Member:
     """The member that starts at `offset` (the manifest says where), read on its own."""
+    if offset >= stream.seek(0, 2):
+        return Member(offset=offset, problem="no record there (end of file)")
     stream.seek(offset)
     member = MemberReader(stream, offset=offset, limit=limit).next_member(sink=sink, keep=keep)
     return member if member is not None else Member(offset=offset, problem="no record there (end of file)")
