@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import layout, manifest
-from .atomic import HashingWriter, discard, publish, same_bytes, temp_path, write_bytes
+from .atomic import HashingWriter, discard, folder_lock, publish, same_bytes, temp_path, write_bytes
 from .canonical import pretty
 from .dates import parse_timestamp, warc_timestamp
 from .describe import describe
-from .errors import ArchiverError, IndexFileError, OutputExistsError, SeedError
+from .errors import ArchiverError, IndexFileError, OutputError, OutputExistsError
 from .hashing import read_seed, sha256_hex
 from .index import INDEX_NAME, read_index
 from .model import Index, Row, SeedFile
@@ -93,11 +93,17 @@ def pack(seeds_dir: Path, *, out_dir: Path, packaged: datetime, force: bool = Fa
     temps = [temp_path(warc_final), temp_path(manifest_final), temp_path(sidecar_final)]
     try:
         document = _write_snapshot(work, temps, warc_final.name, packaged, out_dir, on_progress)
-        unchanged = _same_as_existing(temps, [warc_final, manifest_final], force)
-        if unchanged:
-            discard(temps)
-        else:
-            publish([(temps[0], warc_final), (temps[2], sidecar_final), (temps[1], manifest_final)])
+        with folder_lock(out_dir):
+            unchanged = _same_as_existing(temps, [warc_final, manifest_final], force)
+            if unchanged:
+                discard(temps)
+            else:
+                publish([(temps[0], warc_final), (temps[2], sidecar_final),
+                         (temps[1], manifest_final)])
+    except OSError as err:  # reading errors are SeedErrors by now: this is the output failing
+        discard(temps)
+        raise OutputError(f"{out_dir}: cannot write the snapshot: {err.strerror or err}; "
+                          "nothing was written") from None
     except BaseException:
         discard(temps)
         raise
@@ -113,7 +119,7 @@ def _write_snapshot(work: Plan, temps: list[Path], warc_file: str, packaged: dat
     try:
         stream = open(temps[0], "xb")
     except OSError as err:
-        raise SeedError(f"{temps[0].parent}: cannot write the WARC: {err.strerror}") from None
+        raise OutputError(f"{temps[0].parent}: cannot write the WARC: {err.strerror}") from None
     with stream:
         hashing = HashingWriter(stream)
         output = WarcOutput(hashing)
