@@ -7,10 +7,12 @@ its WARC and sidecar are already in place.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
+from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Iterator
 
 from .hashing import Hasher
 
@@ -39,6 +41,18 @@ def publish(pairs: list[tuple[Path, Path]]) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+@contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `folder` itself (no lock file is left behind), so two packs into
+    one folder compare and publish one after the other, never interleaving their renames."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def discard(paths: list[Path]) -> None:

@@ -28,6 +28,9 @@ app = typer.Typer(
     help="Pack seed documents into a verifiable, citable WARC 1.1 snapshot; verify, restore, show.",
 )
 
+# Path parameters say readable=False: the library opens them and reports an unreadable one in a
+# single `archiver:` line, where click would print a usage message instead.
+
 
 def _fail(message: str, code: int) -> None:
     typer.echo(f"archiver: {message}", err=True)
@@ -66,7 +69,7 @@ def _packaged(option: str | None, declared: str) -> datetime:
 @app.command()
 @handles_errors
 def pack(
-    seeds_dir: Annotated[Path, typer.Argument(help="Folder of seeds with its INDEX.md.")] = Path("seeds"),
+    seeds_dir: Annotated[Path, typer.Argument(readable=False, help="Folder of seeds with its INDEX.md.")] = Path("seeds"),
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the WARC and manifest.")] = Path("out"),
     date: Annotated[Optional[str], typer.Option(help="Packaging time (ISO 8601, UTC). Default: SOURCE_DATE_EPOCH, then INDEX.md's date, then now.")] = None,
     force: Annotated[bool, typer.Option(help="Replace a different existing snapshot of this batch.")] = False,
@@ -159,10 +162,10 @@ def add(
 @app.command()
 @handles_errors
 def verify(
-    manifest: Annotated[Path, typer.Argument(help="The snapshot's manifest (.manifest.json).")],
-    warc: Annotated[Optional[Path], typer.Option(help="The WARC file (or its folder), if not beside the manifest.")] = None,
+    manifest: Annotated[Path, typer.Argument(readable=False, help="The snapshot's manifest (.manifest.json).")],
+    warc: Annotated[Optional[Path], typer.Option(readable=False, help="The WARC file (or its folder), if not beside the manifest.")] = None,
     fast: Annotated[bool, typer.Option(help="Structure only (schema, sidecar, sizes, counts): no fixity check.")] = False,
-    seeds: Annotated[Optional[Path], typer.Option("--seeds", help="Also check this seeds folder against the manifest.")] = None,
+    seeds: Annotated[Optional[Path], typer.Option("--seeds", readable=False, help="Also check this seeds folder against the manifest.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     signature: Annotated[Optional[Path], typer.Option(help="Also check this SSH signature of the manifest (archiver sign).")] = None,
     allowed_signers: Annotated[Optional[Path], typer.Option(help="ssh-keygen allowed_signers file of trusted keys, for --signature.")] = None,
@@ -204,10 +207,10 @@ def _print_report(report: Report) -> None:
 @app.command()
 @handles_errors
 def extract(
-    manifest: Annotated[Path, typer.Argument(help="The snapshot's manifest.")],
+    manifest: Annotated[Path, typer.Argument(readable=False, help="The snapshot's manifest.")],
     to: Annotated[Path, typer.Option("--to", help="Folder to restore the seeds into.")],
     names: Annotated[Optional[list[str]], typer.Argument(help="Seeds to restore (default: all).")] = None,
-    warc: Annotated[Optional[Path], typer.Option(help="The WARC file (or its folder), if not beside the manifest.")] = None,
+    warc: Annotated[Optional[Path], typer.Option(readable=False, help="The WARC file (or its folder), if not beside the manifest.")] = None,
     force: Annotated[bool, typer.Option(help="Replace existing files that differ.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
 ) -> None:
@@ -225,7 +228,7 @@ def extract(
 @app.command()
 @handles_errors
 def show(
-    manifest: Annotated[Path, typer.Argument(help="The snapshot's manifest.")],
+    manifest: Annotated[Path, typer.Argument(readable=False, help="The snapshot's manifest.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the manifest's summary as JSON.")] = False,
 ) -> None:
     """Print a readable summary: the batch, then per seed its language, source, capture, size.

@@ -7,6 +7,8 @@
     │   │                         changed while being read)
     │   ├── ManifestError         a manifest that cannot be used at all (missing, not a file)
     │   └── OutputExistsError     packing would replace a different existing snapshot
+    ├── OutputError               the output cannot be written (disk full, file too large, no
+    │                             permission); nothing was left under a final name: exit code 2
     └── DamageError               an archive is damaged (extract refuses to restore it): exit code 1
 
 Verification does not raise for damage: it collects `Problem`s into a `Report` (see verify.py).
@@ -40,6 +42,10 @@ class ManifestError(InputError):
 
 class OutputExistsError(InputError):
     """Packing would replace a different snapshot that already exists."""
+
+
+class OutputError(ArchiverError):
+    """The snapshot could not be written; its temporary files were removed."""
 
 
 class DamageError(ArchiverError):

@@ -36,7 +36,7 @@ def load_checked(manifest_path: Path) -> dict[str, Any]:
     data = manifest.read_manifest_bytes(manifest_path)
     sidecar = manifest_path.with_name(manifest_path.name + ".sha256")
     try:
-        recorded = manifest.parse_sidecar(sidecar.read_text("utf-8"), manifest_path.name)
+        recorded = manifest.parse_sidecar(manifest.read_sidecar(manifest_path), manifest_path.name)
     except (OSError, UnicodeDecodeError):
         recorded = None
     if recorded is not None and recorded != sha256_hex(data):

@@ -7,6 +7,7 @@ always the hashed bytes, even if the file changes on disk meanwhile (which is de
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import stat
@@ -21,6 +22,7 @@ from .model import Digest, SeedFile
 BLOCK = 1 << 20
 SAMPLE = 64 << 10
 SPOOL_IN_MEMORY = 8 << 20
+_WRITE_ERRORS = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
 
 
 def sha256_hex(data: bytes) -> str:
@@ -89,6 +91,8 @@ def read_seed(seed: SeedFile, *, spool_dir: Path) -> SeedRead:
             after = os.fstat(stream.fileno())
     except OSError as err:
         spool.close()
+        if err.errno in _WRITE_ERRORS:  # the spool failed, not the seed: the caller's to report
+            raise
         raise SeedError(f"{seed.location}: cannot read: {err.strerror}") from None
     except SeedError:
         spool.close()

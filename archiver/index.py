@@ -8,7 +8,10 @@ duplicate, an invalid language tag or date, a blank required cell) stops packing
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
 from pathlib import Path
 
 from .dates import parse_capture
@@ -40,7 +43,7 @@ def read_index(path: Path, *, require_filled: bool = True) -> Index:
     (as `archiver add` leaves them for a person); packing requires them filled.
     """
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = _read_regular(path).decode("utf-8-sig")
     except FileNotFoundError:
         raise IndexFileError(f"{path}: no {INDEX_NAME} (describe each seed in a table)") from None
     except UnicodeDecodeError as err:
@@ -50,8 +53,25 @@ def read_index(path: Path, *, require_filled: bool = True) -> Index:
     return parse_index(text, path, require_filled=require_filled)
 
 
+def _read_regular(path: Path) -> bytes:
+    """The file's bytes; a symlink (which could point outside the seeds folder) or a FIFO (which
+    would block) is refused with an OSError."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise OSError(errno.ELOOP, "is a symbolic link; use the file itself") from None
+        raise
+    with open(fd, "rb") as stream:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        return stream.read()
+
+
 def parse_index(text: str, path: Path, *, require_filled: bool = True) -> Index:
-    lines = text.splitlines()
+    # LF (or CRLF) ends a line; a lone CR, VT, FF or NEL is a control character in a line, refused
+    # where it stands, not a line break that would quietly cut a cell or a batch field in two.
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
     start = _find_table(lines, path)
     fields = _batch_fields(lines[:start], path)
     columns = _columns(lines[start], path, start + 1)
@@ -171,6 +191,9 @@ def _batch_fields(lines: list[str], path: Path) -> dict[str, tuple[str, int]]:
         if not match or match[1].strip().lower() not in _BATCH_KEYS:
             continue
         key = _BATCH_KEYS[match[1].strip().lower()]
+        if _CONTROL.search(match[2]):
+            raise IndexFileError(f"{where(path, number)}: batch field {key!r} holds a control "
+                                 "character")
         if key in fields:
             raise IndexFileError(f"{where(path, number)}: batch field {key!r} given twice")
         fields[key] = (match[2].strip(), number)

@@ -6,9 +6,12 @@ them and verification rebuilds and compares them from one definition.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ._version import __version__
 from .canonical import digest_label
@@ -17,6 +20,7 @@ from .model import Batch, Seed
 from .records import CONFORMS_TO
 
 SCHEMA_VERSION = "1.0"
+MAX_SIDECAR = 64 << 10  # one line is ~100 bytes; never read an unbounded file into memory
 GENERATOR = {"name": "archiver", "version": __version__}
 _SNAPSHOT_KEYS = ("id", "path", "bytes", "sha256", "media_type", "content_type", "encoding",
                   "language", "title", "source", "source_uri", "captured", "notes", "extra")
@@ -115,7 +119,7 @@ def sidecar_text(name: str, sha256: str) -> str:
 
 def parse_sidecar(text: str, name: str) -> str | None:
     """The digest the sidecar records for `name`, or None if it does not record one."""
-    for line in text.splitlines():
+    for line in text.split("\n"):  # sha256sum's lines end in LF only: a CR or FF is damage
         digest, _, listed = line.partition("  ")
         if listed.lstrip("*") == name and len(digest) == 64:
             return digest
@@ -124,13 +128,30 @@ def parse_sidecar(text: str, name: str) -> str | None:
 
 def read_manifest_bytes(path: Path) -> bytes:
     try:
-        return path.read_bytes()
+        with _open_regular(path) as stream:
+            return stream.read()
     except FileNotFoundError:
         raise ManifestError(f"{path}: no such manifest") from None
     except IsADirectoryError:
         raise ManifestError(f"{path}: is a directory, not a manifest") from None
     except OSError as err:
         raise ManifestError(f"{path}: cannot read: {err.strerror}") from None
+
+
+def read_sidecar(manifest_path: Path) -> str:
+    """The sidecar's text exactly, with no newline translation (a CR is damage); OSError if none."""
+    with _open_regular(manifest_path.with_name(manifest_path.name + ".sha256")) as stream:
+        return stream.read(MAX_SIDECAR).decode("utf-8")
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """Open a regular file for reading; a FIFO or device would block or never end, so refuse it."""
+    stream = open(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb")
+    mode = os.fstat(stream.fileno()).st_mode
+    if not stat.S_ISREG(mode):
+        stream.close()
+        raise OSError(errno.EISDIR if stat.S_ISDIR(mode) else errno.EINVAL, "not a regular file")
+    return stream
 
 
 def parse_manifest(data: bytes) -> dict[str, Any]:
@@ -141,6 +162,8 @@ def parse_manifest(data: bytes) -> dict[str, Any]:
         raise ValueError(f"not UTF-8 ({err.reason} at byte {err.start})") from None
     except json.JSONDecodeError as err:
         raise ValueError(f"not JSON ({err.msg} at line {err.lineno} column {err.colno})") from None
+    except RecursionError:
+        raise ValueError("not a usable manifest (JSON nested too deeply)") from None
     if not isinstance(document, dict):
         raise ValueError("not a JSON object")
     return document

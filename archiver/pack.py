@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import layout, manifest
-from .atomic import HashingWriter, discard, publish, same_bytes, temp_path, write_bytes
+from .atomic import HashingWriter, discard, folder_lock, publish, same_bytes, temp_path, write_bytes
 from .canonical import pretty
 from .dates import parse_timestamp, warc_timestamp
 from .chain import Link, archived_seeds, earlier_links, previous_entry, read_link
 from .describe import describe, language_warning
-from .errors import ArchiverError, IndexFileError, InputError, OutputExistsError, SeedError
+from .errors import ArchiverError, IndexFileError, InputError, OutputError, OutputExistsError
 from .hashing import read_seed, sha256_hex
 from .index import INDEX_NAME, read_index
 from .model import Index, Row, SeedFile
@@ -101,11 +101,17 @@ def pack(seeds_dir: Path, *, out_dir: Path, packaged: datetime, force: bool = Fa
     try:
         document, warnings = _write_snapshot(work, temps, warc_final.name, packaged, out_dir,
                                              on_progress, history)
-        unchanged = _same_as_existing(temps, [warc_final, manifest_final], force)
-        if unchanged:
-            discard(temps)
-        else:
-            publish([(temps[0], warc_final), (temps[2], sidecar_final), (temps[1], manifest_final)])
+        with folder_lock(out_dir):
+            unchanged = _same_as_existing(temps, [warc_final, manifest_final], force)
+            if unchanged:
+                discard(temps)
+            else:
+                publish([(temps[0], warc_final), (temps[2], sidecar_final),
+                         (temps[1], manifest_final)])
+    except OSError as err:  # reading errors are SeedErrors by now: this is the output failing
+        discard(temps)
+        raise OutputError(f"{out_dir}: cannot write the snapshot: {err.strerror or err}; "
+                          "nothing was written") from None
     except BaseException:
         discard(temps)
         raise
@@ -137,7 +143,7 @@ def _write_snapshot(work: Plan, temps: list[Path], warc_file: str, packaged: dat
     try:
         stream = open(temps[0], "xb")
     except OSError as err:
-        raise SeedError(f"{temps[0].parent}: cannot write the WARC: {err.strerror}") from None
+        raise OutputError(f"{temps[0].parent}: cannot write the WARC: {err.strerror}") from None
     with stream:
         hashing = HashingWriter(stream)
         output = WarcOutput(hashing)
@@ -154,7 +160,8 @@ def _write_snapshot(work: Plan, temps: list[Path], warc_file: str, packaged: dat
     document["warc_files"] = [{
         "name": warc_file, "bytes": hashing.tell(), "sha256": hashing.hasher.hexdigest(),
         "records": len(output.placements),
-        "warcinfo": {"id": info.record_id, "offset": info.offset, "length": info.length},
+        "warcinfo": {"id": info.record_id, "offset": info.offset, "length": info.length,
+                     "sha256": info.sha256},
     }]
     document["dependencies"] = _dependencies(document["seeds"], batch.batch_id, history or [])
     document["snapshot_id"] = manifest.snapshot_id(document)
@@ -203,9 +210,10 @@ def _write_seed(output: WarcOutput, file: SeedFile, row: Row, batch_id: str, war
     placed_meta = output.write(meta)
     entry["records"] = [
         {"type": main.rec_type, "id": placed.record_id, "warc_file": warc_file,
-         "offset": placed.offset, "length": placed.length},
+         "offset": placed.offset, "length": placed.length, "sha256": placed.sha256},
         {"type": "metadata", "id": placed_meta.record_id, "warc_file": warc_file,
-         "offset": placed_meta.offset, "length": placed_meta.length},
+         "offset": placed_meta.offset, "length": placed_meta.length,
+         "sha256": placed_meta.sha256},
     ]
     if original is None:
         seen[seed.digest.sha256] = {**entry, "warc_date": layout.record_date(entry, packaged),

@@ -6,7 +6,7 @@ sizes, counts, record layout) and the report says that no fixity was checked.
 
 Problem codes: manifest-unreadable, manifest-schema, manifest-inconsistent, snapshot-id,
 sidecar-missing, sidecar-mismatch, chain-broken, warc-missing, warc-size, warc-sha256, warc-trailing,
-record-damaged, record-missing, record-misplaced, record-duplicate, record-unexpected,
+record-damaged, record-member, record-missing, record-misplaced, record-duplicate, record-unexpected,
 record-header, block-digest, seed-digest, metadata-mismatch, warcinfo-mismatch,
 revisit-unresolved, seeds-missing, seeds-differs, seeds-unexpected, seeds-unreadable,
 signature-invalid (added by signing.py when `verify --signature` is given).
@@ -14,6 +14,7 @@ signature-invalid (added by signing.py when `verify --signature` is given).
 
 from __future__ import annotations
 
+import stat
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,7 @@ class Expected:
     warc_file: str
     offset: int
     length: int
+    sha256: str
     seed: str | None
 
 
@@ -146,7 +148,7 @@ def _merge_earlier(report: Report, link: Link, earlier: Report,
 def _check_sidecar(manifest_path: Path, data: bytes, report: Report) -> None:
     sidecar = manifest_path.with_name(manifest_path.name + ".sha256")
     try:
-        text = sidecar.read_text("utf-8")
+        text = manifest.read_sidecar(manifest_path)
     except FileNotFoundError:
         report.add("sidecar-missing", str(sidecar), "no sidecar digest file beside the manifest")
         return
@@ -175,31 +177,70 @@ def _expected_records(document: dict[str, Any], report: Report, where: str,
     expected = []
     for warc_entry in document["warc_files"]:
         info = warc_entry["warcinfo"]
-        record = layout.warcinfo_record(document, warc_entry["name"])
+        try:
+            record = layout.warcinfo_record(document, warc_entry["name"])
+        except ValueError as err:  # schema-valid, yet no record could carry it
+            report.add("warcinfo-mismatch", warc_entry["name"],
+                       f"the manifest's batch fields make no valid warcinfo record: {err}")
+            continue
         if record.record_id != info["id"]:
             report.add("warcinfo-mismatch", warc_entry["name"],
                        "warcinfo record id does not match the batch fields in the manifest")
-        expected.append(Expected(record, warc_entry["name"], info["offset"], info["length"], None))
+        expected.append(Expected(record, warc_entry["name"], info["offset"], info["length"],
+                                 info["sha256"], None))
     warcinfo_id = document["warc_files"][0]["warcinfo"]["id"]
+    warc_names = {entry["name"] for entry in document["warc_files"]}
     for seed in document["seeds"]:
-        main, meta = seed["records"]
-        original = _original(seed, by_path, packaged, document["batch"]["id"], links)
-        if main["type"] == "revisit" and original is None:
+        for message in _entry_inconsistencies(seed, warc_names):
+            report.add("manifest-inconsistent", seed["path"], message, seed["path"])
+        try:
+            built = _seed_records(seed, by_path, batch_id, warcinfo_id, packaged, links)
+        except ValueError as err:  # a date or header value the schema lets through
+            report.add("manifest-inconsistent", seed["path"],
+                       f"the seed's entry makes no valid record: {err}", seed["path"])
+            continue
+        if built is None:
             report.add("revisit-unresolved", seed["path"],
                        "revisit names no earlier seed with the same bytes", seed["path"])
             continue
-        main_record = layout.main_record(seed, batch_id=batch_id, warcinfo_id=warcinfo_id,
-                                         packaged=packaged, original=original, body=None)
-        meta_record = layout.metadata_record(seed, batch_id=batch_id, warcinfo_id=warcinfo_id,
-                                             packaged=packaged, refers_to=main["id"])
-        for record, placed in ((main_record, main), (meta_record, meta)):
+        for record, placed in zip(built, seed["records"]):
             if record.record_id != placed["id"]:
                 report.add("manifest-inconsistent", seed["path"],
                            f"{placed['type']} record id {placed['id']} does not follow from the "
                            "seed's entry", seed["path"])
             expected.append(Expected(record, placed["warc_file"], placed["offset"],
-                                     placed["length"], seed["path"]))
+                                     placed["length"], placed["sha256"], seed["path"]))
     return expected
+
+
+def _entry_inconsistencies(seed: dict[str, Any], warc_names: set[str]) -> list[str]:
+    """Fields of a seed's entry that no record carries, checked against each other instead."""
+    found = []
+    if seed["content_type"].split(";")[0].strip() != seed["media_type"]:
+        found.append(f"media_type {seed['media_type']!r} disagrees with content_type "
+                     f"{seed['content_type']!r}")
+    for placed in seed["records"]:
+        if placed["warc_file"] not in warc_names:
+            found.append(f"{placed['type']} record names WARC file {placed['warc_file']!r}, "
+                         "which the manifest does not list")
+    if (seed["duplicate_of"] is None) != (seed["records"][0]["type"] == "resource"):
+        found.append("duplicate_of must be set for a revisit and only for a revisit")
+    return found
+
+
+def _seed_records(seed: dict[str, Any], by_path: dict[str, Any], batch_id: str,
+                  warcinfo_id: str, packaged: str, links: list[Link]) -> list[Record] | None:
+    """The main and metadata records a seed's entry implies; None for an unresolved revisit."""
+    main = seed["records"][0]
+    original = _original(seed, by_path, packaged, batch_id, links)
+    if main["type"] == "revisit" and original is None:
+        return None
+    return [
+        layout.main_record(seed, batch_id=batch_id, warcinfo_id=warcinfo_id, packaged=packaged,
+                           original=original, body=None),
+        layout.metadata_record(seed, batch_id=batch_id, warcinfo_id=warcinfo_id,
+                               packaged=packaged, refers_to=main["id"]),
+    ]
 
 
 def _original(seed: dict[str, Any], by_path: dict[str, Any], packaged: str, batch_id: str,
@@ -214,19 +255,21 @@ def _original(seed: dict[str, Any], by_path: dict[str, Any], packaged: str, batc
         original = by_path.get(duplicate["path"])
         if original is not None:
             original = {**original, "warc_date": layout.record_date(original, packaged)}
-    if original is None or original["sha256"] != seed["sha256"]:
+    if original is None or original["path"] != duplicate["path"]:
         return None
-    if (original["path"], original["records"][0]["id"]) != (duplicate["path"],
-                                                           duplicate["record_id"]):
+    main = original["records"][0]
+    if (main["id"], main["warc_file"]) != (duplicate["record_id"], duplicate["warc_file"]):
+        return None
+    if (original["sha256"], original["bytes"]) != (seed["sha256"], seed["bytes"]):
         return None
     return original
 
 
 def _warc_path(manifest_path: Path, name: str, given: Path | None, count: int) -> Path:
-    if given is not None and count == 1:
-        return given
     if given is not None and given.is_dir():
         return given / name
+    if given is not None and count == 1:
+        return given
     return manifest_path.with_name(name)
 
 
@@ -234,19 +277,26 @@ def _check_warc(path: Path, entry: dict[str, Any], expected: list[Expected], rep
                 fast: bool) -> None:
     name = entry["name"]
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        unusable = "" if stat.S_ISREG(info.st_mode) else "not a regular file"  # a FIFO would hang
     except OSError as err:
-        report.add("warc-missing", str(path), f"cannot open the WARC: {err.strerror}")
+        unusable = err.strerror or str(err)
+    if unusable:
+        report.add("warc-missing", str(path), f"cannot open the WARC: {unusable}")
         for item in expected:
             if item.seed:
                 report.add("record-missing", name, "its WARC file is missing", item.seed)
         return
-    if size != entry["bytes"]:
-        report.add("warc-size", str(path), f"WARC is {size} bytes, manifest says {entry['bytes']}")
+    if info.st_size != entry["bytes"]:
+        report.add("warc-size", str(path),
+                   f"WARC is {info.st_size} bytes, manifest says {entry['bytes']}")
     _check_layout(path, entry, expected, report)
     if fast:
         return
-    found = _read_warc(path, entry, report)
+    # No record may claim more than the largest block the manifest promises: a gzip bomb or a
+    # forged Content-Length stops at its header instead of being inflated.
+    limit = max((item.record.length for item in expected), default=0)
+    found = _read_warc(path, entry, report, limit)
     _compare_records(name, found, expected, report)
 
 
@@ -268,12 +318,17 @@ def _check_layout(path: Path, entry: dict[str, Any], expected: list[Expected],
                    f"records end at {position}, the file at {entry['bytes']}")
 
 
-def _read_warc(path: Path, entry: dict[str, Any], report: Report) -> list[Member]:
+def _read_warc(path: Path, entry: dict[str, Any], report: Report, limit: int) -> list[Member]:
     """Read every member once, hashing the whole file on the way."""
     hasher = Hasher()
-    members = []
-    with open(path, "rb") as stream:
-        reader = MemberReader(stream, hasher=hasher)
+    members: list[Member] = []
+    try:
+        stream = open(path, "rb")
+    except OSError as err:
+        report.add("warc-missing", str(path), f"cannot open the WARC: {err.strerror}")
+        return members
+    with stream:
+        reader = MemberReader(stream, hasher=hasher, limit=limit)
         while (member := reader.next_member()) is not None:
             members.append(member)
             if not member.whole:
@@ -322,7 +377,7 @@ def _compare_records(name: str, found: list[Member], expected: list[Expected],
                        f"not readable: the WARC cannot be read past offset {readable_to}",
                        item.seed)
         elif not any(m.offset == item.offset and m.problem for m in found):
-            report.add("record-missing", name,
+            report.add("record-missing", f"{name}@{item.offset}",
                        f"{item.record.rec_type} record {item.record.record_id} is not in the WARC",
                        item.seed)
     if found and found[0].header("WARC-Type") != "warcinfo":
@@ -338,6 +393,10 @@ def _check_found(name: str, member: Member, item: Expected, report: Report) -> N
                    f"(length {item.length})", item.seed)
     if not member.problem:
         _compare_record(name, member, item, report)
+        if member.sha256 != item.sha256:
+            report.add("record-member", f"{name}@{member.offset}",
+                       f"{item.record.rec_type} record's gzip member has sha256 {member.sha256}, "
+                       f"manifest says {item.sha256}", item.seed)
 
 
 def _seed_at(by_offset: dict[int, Expected], offset: int) -> str | None:

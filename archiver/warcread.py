@@ -28,6 +28,7 @@ class Member:
 
     offset: int
     length: int = 0
+    sha256: str = ""
     protocol: str = ""
     headers: list[tuple[str, str]] = field(default_factory=list)
     block_sha256: str = ""
@@ -87,12 +88,13 @@ class MemberReader:
         member = Member(offset=self._offset)
         body = _RecordParser(member, sink, keep, self._limit)
         inflater = zlib.decompressobj(31)
-        fed = 0
+        fed, compressed, chunk = 0, Hasher(), b""
         try:
             while not inflater.eof:
                 if inflater.unconsumed_tail:
                     data = inflater.decompress(inflater.unconsumed_tail, OUT)
                 else:
+                    compressed.update(chunk)  # whole: the member goes on past it
                     chunk = self._read()
                     if not chunk:
                         raise _Bad("file ends inside a gzip member (truncated)")
@@ -108,6 +110,8 @@ class MemberReader:
             if not inflater.eof:
                 return member
         self._pending = inflater.unused_data
+        compressed.update(chunk[:len(chunk) - len(inflater.unused_data)])
+        member.sha256 = compressed.hexdigest()
         member.length = fed - len(inflater.unused_data)
         self._offset += member.length
         return member
@@ -116,6 +120,8 @@ class MemberReader:
 def read_member_at(stream: BinaryIO, offset: int, *, sink: Sink | None = None, keep: int = 0,
                    limit: int | None = None) -> Member:
     """The member that starts at `offset` (the manifest says where), read on its own."""
+    if offset >= stream.seek(0, 2):
+        return Member(offset=offset, problem="no record there (end of file)")
     stream.seek(offset)
     member = MemberReader(stream, offset=offset, limit=limit).next_member(sink=sink, keep=keep)
     return member if member is not None else Member(offset=offset, problem="no record there (end of file)")

@@ -14,16 +14,18 @@ from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from .atomic import HashingWriter
 from .records import WARC_VERSION, Record
 
 
 @dataclass(frozen=True)
 class Placement:
-    """Where a record's gzip member sits in the WARC file."""
+    """Where a record's gzip member sits in the WARC file, and the sha256 of the member's bytes."""
 
     record_id: str
     offset: int
     length: int
+    sha256: str
 
 
 class WarcOutput:
@@ -31,7 +33,6 @@ class WarcOutput:
 
     def __init__(self, stream: BinaryIO) -> None:
         self._stream = stream
-        self._writer = WARCWriter(stream, gzip=True, warc_version=WARC_VERSION)
         self.placements: list[Placement] = []
 
     def write(self, record: Record) -> Placement:
@@ -42,7 +43,10 @@ class WarcOutput:
                                     record.length)
         warc_record.payload_length = record.length
         offset = self._stream.tell()
-        self._writer.write_record(warc_record)
-        placement = Placement(record.record_id, offset, self._stream.tell() - offset)
+        # A writer per member, so the member's own bytes are hashed as they pass: the digest
+        # that lets verification name a record whose gzip header alone was changed.
+        member = HashingWriter(self._stream)
+        WARCWriter(member, gzip=True, warc_version=WARC_VERSION).write_record(warc_record)
+        placement = Placement(record.record_id, offset, member.tell(), member.hasher.hexdigest())
         self.placements.append(placement)
         return placement

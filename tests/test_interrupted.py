@@ -1,0 +1,209 @@
+"""Interrupted and failing runs never leave something that looks complete and is not."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import resource
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import archiver.hashing
+
+from archiver.errors import OutputExistsError, SeedError
+from archiver.pack import pack
+
+from faultlib import PACKAGED, assert_one_line_error, make_seeds, run_cli
+
+PACK = importlib.import_module("archiver.pack")  # `archiver.pack` is also the function
+FINAL = ("fault-batch.warc.gz", "fault-batch.manifest.json", "fault-batch.manifest.json.sha256")
+
+
+def write_random(path: Path, size: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as out:
+        for _ in range(size >> 20):
+            out.write(os.urandom(1 << 20))
+
+
+def visible(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) \
+        if folder.exists() else []
+
+
+def test_kill_9_during_pack_leaves_no_manifest_and_a_rerun_succeeds(tmp_path: Path):
+    seeds = make_seeds(tmp_path / "seeds", {"small.txt": b"small"})
+    write_random(seeds / "big.bin", 200 << 20)
+    (seeds / "INDEX.md").write_text(
+        (seeds / "INDEX.md").read_text().rstrip("\n")
+        + "\n| big.bin | big | s | en | unknown | |\n", "utf-8")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "archiver", "pack", seeds, "--out", out, "-q",
+               "--date", "2024-01-01T00:00:00Z"]
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while not (out.exists() and any(p.name.endswith(".partial") for p in out.iterdir())):
+            assert child.poll() is None and time.monotonic() < deadline, "pack ended too soon"
+            time.sleep(0.01)
+        time.sleep(0.3)
+        assert child.poll() is None, "pack ended before it could be killed"
+        child.kill()
+    finally:
+        child.wait(timeout=30)
+        child.stderr.close()
+    assert child.returncode == -signal.SIGKILL
+    assert visible(out) == [], visible(out)  # at most hidden .partial files
+    assert all(p.name.endswith(".partial") for p in out.iterdir())
+    rerun = run_cli(*command[3:], timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    assert visible(out) == sorted(FINAL)
+    check = run_cli("verify", out / FINAL[1], "--seeds", seeds, timeout=120)
+    assert check.returncode == 0, check.stdout
+
+
+def limited(size: int):
+    def preexec() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # write() fails with EFBIG instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+    return preexec
+
+
+@pytest.mark.parametrize("limit", [0, 4 << 10, 200 << 10, 3 << 20])
+def test_full_disk_gives_one_clear_line_and_no_partial_output(tmp_path: Path, limit: int):
+    seeds = make_seeds(tmp_path / "seeds", {"a.txt": b"a" * 1000})
+    write_random(seeds / "b.bin", 10 << 20)  # beyond the in-memory spool: the spool fails too
+    (seeds / "INDEX.md").write_text(
+        (seeds / "INDEX.md").read_text().rstrip("\n")
+        + "\n| b.bin | b | s | en | unknown | |\n", "utf-8")
+    out = tmp_path / "out"
+    result = run_cli("pack", seeds, "--out", out, "-q", preexec_fn=limited(limit))
+    line = assert_one_line_error(result, 2)
+    assert "cannot write" in line and "File too large" in line, line
+    assert list(out.iterdir()) == []
+
+
+class ChangesWhileRead:
+    """Wrap iter_blocks so the seed file is changed on disk after its first block was read."""
+
+    def __init__(self, target: Path, change: str) -> None:
+        self.target, self.change = target, change
+        self.real = archiver.hashing.iter_blocks
+
+    def __call__(self, stream, size=archiver.hashing.BLOCK):
+        for number, block in enumerate(self.real(stream, size)):
+            if number == 1:  # only a seed of more than one block gets here: big.bin
+                self.mutate()
+            yield block
+
+    def mutate(self) -> None:
+        if self.change == "grows":
+            with open(self.target, "ab") as out:
+                out.write(b"more")
+        elif self.change == "shrinks":
+            os.truncate(self.target, 10)
+        else:  # same size, other bytes: only the change time tells
+            with open(self.target, "r+b") as out:
+                out.write(b"\xff" * 16)
+
+
+@pytest.mark.parametrize("change", ["grows", "shrinks", "rewritten in place"])
+def test_seed_changing_while_packed_is_refused(tmp_path: Path, monkeypatch, change: str):
+    seeds = make_seeds(tmp_path / "seeds", {"a.txt": b"a", "big.bin": os.urandom(3 << 20)})
+    monkeypatch.setattr(archiver.hashing, "iter_blocks",
+                        ChangesWhileRead(seeds / "big.bin", change))
+    out = tmp_path / "out"
+    with pytest.raises(SeedError, match="changed while being archived"):
+        pack(seeds, out_dir=out, packaged=PACKAGED)
+    assert list(out.iterdir()) == []
+
+
+def test_seed_changed_between_listing_and_reading_is_refused(tmp_path: Path):
+    seeds = make_seeds(tmp_path / "seeds", {"a.txt": b"a", "b.txt": b"b"})
+    work = PACK.plan(seeds)
+    (seeds / "b.txt").write_bytes(b"bigger now")
+    with pytest.raises(SeedError, match="changed while being archived"):
+        pack(seeds, out_dir=tmp_path / "out", packaged=PACKAGED, prepared=work)
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_seed_grown_by_another_process_during_cli_pack_is_refused(tmp_path: Path):
+    seeds = make_seeds(tmp_path / "seeds", {"a.txt": b"a"})
+    write_random(seeds / "big.bin", 100 << 20)
+    (seeds / "INDEX.md").write_text(
+        (seeds / "INDEX.md").read_text().rstrip("\n")
+        + "\n| big.bin | b | s | en | unknown | |\n", "utf-8")
+    out = tmp_path / "out"
+    child = subprocess.Popen([sys.executable, "-m", "archiver", "pack", seeds, "--out", out,
+                              "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while child.poll() is None and time.monotonic() < deadline:
+        with open(seeds / "big.bin", "ab") as grow:  # keeps growing until the pack ends
+            grow.write(b"x")
+        time.sleep(0.005)
+    stdout, stderr = child.communicate(timeout=60)
+    result = subprocess.CompletedProcess(child.args, child.returncode, stdout, stderr)
+    assert "changed while being archived" in assert_one_line_error(result, 2)
+    assert list(out.iterdir()) == []
+
+
+def test_two_packs_into_one_folder_do_not_interleave(tmp_path: Path, monkeypatch):
+    """B publishes while A is between renaming its WARC and its manifest: without a lock the
+    folder would end with B's WARC under A's manifest."""
+    seeds_a = make_seeds(tmp_path / "a", {"x.txt": b"from A"})
+    seeds_b = make_seeds(tmp_path / "b", {"x.txt": b"from B, longer"})
+    out = tmp_path / "out"
+    warc_renamed, b_finished = threading.Event(), threading.Event()
+    real_publish = PACK.publish
+
+    def publish(pairs):
+        if threading.current_thread().name == "A":
+            real_publish(pairs[:1])
+            warc_renamed.set()
+            b_finished.wait(timeout=2)
+            real_publish(pairs[1:])
+        else:
+            warc_renamed.wait(timeout=10)
+            real_publish(pairs)
+
+    monkeypatch.setattr(PACK, "publish", publish)
+    outcome: dict[str, object] = {}
+
+    def run(name: str, seeds: Path) -> None:
+        try:
+            outcome[name] = pack(seeds, out_dir=out, packaged=PACKAGED)
+        except Exception as err:  # noqa: BLE001 - recorded and checked below
+            outcome[name] = err
+        finally:
+            if name == "B":
+                b_finished.set()
+
+    threads = [threading.Thread(target=run, args=(n, s), name=n)
+               for n, s in (("A", seeds_a), ("B", seeds_b))]
+    threads[0].start()
+    time.sleep(0.05)
+    threads[1].start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert isinstance(outcome["B"], OutputExistsError), outcome
+    result = run_cli("verify", out / FINAL[1], "--seeds", seeds_a)
+    assert result.returncode == 0, result.stdout
+
+
+def test_concurrent_cli_packs_of_the_same_seeds(tmp_path: Path):
+    seeds = make_seeds(tmp_path / "seeds", {"a.txt": b"a", "b.bin": os.urandom(2 << 20)})
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "archiver", "pack", seeds, "--out", out, "-q",
+               "--date", "2024-01-01T00:00:00Z"]
+    children = [subprocess.Popen(command, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    for child in children:
+        _, stderr = child.communicate(timeout=60)
+        assert child.returncode == 0, stderr
+    assert sorted(p.name for p in out.iterdir()) == sorted(FINAL)
+    assert run_cli("verify", out / FINAL[1], "--seeds", seeds).returncode == 0
