@@ -15,6 +15,7 @@ import typer
 
 from . import __version__
 from .dates import from_epoch, parse_timestamp
+from .deflate import DEFAULT
 from .errors import ArchiverError, InputError
 from .extract import extract as extract_seeds
 from .extract import load_checked
@@ -70,6 +71,8 @@ def pack(
     force: Annotated[bool, typer.Option(help="Replace a different existing snapshot of this batch.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")] = False,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes (default: every core). The output is the same for every value.")] = None,
+    compression: Annotated[str, typer.Option(help="Deflate library and level: isal-0..isal-3 or zlib-1..zlib-9. Changes the WARC's bytes, never a digest or the snapshot id.")] = DEFAULT,
 ) -> None:
     """Pack a seeds folder into one .warc.gz and a JSON manifest with its .sha256 sidecar.
 
@@ -89,10 +92,11 @@ def pack(
         with Progress(console=Console(stderr=True), transient=True) as progress:
             task = progress.add_task("packing", total=work.total_bytes or 1)
             result = pack_seeds(seeds_dir, out_dir=out, packaged=packaged, force=force,
-                                prepared=work,
+                                prepared=work, jobs=jobs, compression=compression,
                                 on_progress=lambda n: progress.advance(task, n))
     else:
-        result = pack_seeds(seeds_dir, out_dir=out, packaged=packaged, force=force, prepared=work)
+        result = pack_seeds(seeds_dir, out_dir=out, packaged=packaged, force=force, prepared=work,
+                            jobs=jobs, compression=compression)
     summary = _pack_summary(result)
     if as_json:
         typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
@@ -136,6 +140,7 @@ def verify(
     fast: Annotated[bool, typer.Option(help="Structure only (schema, sidecar, sizes, counts): no fixity check.")] = False,
     seeds: Annotated[Optional[Path], typer.Option("--seeds", help="Also check this seeds folder against the manifest.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes (default: every core). The report is the same for every value.")] = None,
 ) -> None:
     """Check a snapshot against its manifest; never modifies anything.
 
@@ -144,7 +149,7 @@ def verify(
 
     Example: archiver verify manifests/cac-voice-social-2021.manifest.json --seeds seeds
     """
-    report = verify_snapshot(manifest, warc=warc, fast=fast, seeds_dir=seeds)
+    report = verify_snapshot(manifest, warc=warc, fast=fast, seeds_dir=seeds, jobs=jobs)
     if as_json:
         typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:

@@ -78,7 +78,7 @@ class Expected:
 
 
 def verify(manifest_path: Path, *, warc: Path | None = None, fast: bool = False,
-           seeds_dir: Path | None = None) -> Report:
+           seeds_dir: Path | None = None, jobs: int | None = None) -> Report:
     """Check a snapshot against its manifest; raise ManifestError only if there is nothing to check."""
     data = manifest.read_manifest_bytes(manifest_path)
     report = Report(manifest=str(manifest_path), fast=fast)
@@ -135,7 +135,8 @@ def _expected_records(document: dict[str, Any], report: Report, where: str) -> l
     expected = []
     for warc_entry in document["warc_files"]:
         info = warc_entry["warcinfo"]
-        record = layout.warcinfo_record(document, warc_entry["name"])
+        record = layout.warcinfo_record(document, warc_entry["name"],
+                                        compression=warc_entry.get("compression", ""))
         if record.record_id != info["id"]:
             report.add("warcinfo-mismatch", warc_entry["name"],
                        "warcinfo record id does not match the batch fields in the manifest")
