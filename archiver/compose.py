@@ -12,11 +12,9 @@ by its worker, streaming, into a hidden temporary file beside the output, never 
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import tempfile
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -34,6 +32,7 @@ from .records import TRAILER, Record
 from .schema import seed_errors
 from .uris import source_uri, target_uri
 from .warcwrite import record_member
+from .workers import process_pool
 
 CHUNK_BYTES = 1 << 20
 CHUNK_SEEDS = 256
@@ -164,7 +163,7 @@ def composed(context: Context, seeds: list[tuple[SeedFile, Row]], *,
         return
     pending: deque[Future[list[Composed]]] = deque()
     work = chunks(seeds)
-    with ProcessPoolExecutor(jobs, mp_context=_context()) as pool:
+    with process_pool(jobs) as pool:
         try:
             for chunk in work:
                 pending.append(pool.submit(compose_chunk, context, chunk))
@@ -182,13 +181,3 @@ def _abandon(pending: deque[Future[list[Composed]]]) -> None:
         if not future.cancel() and future.exception() is None:
             for item in future.result():
                 item.discard()
-
-
-def _context() -> Any:
-    # fork starts workers in milliseconds and shares the plan; elsewhere, spawn is safe.
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-
-
-def default_jobs() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

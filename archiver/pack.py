@@ -11,7 +11,7 @@ from typing import Any, BinaryIO, Callable
 
 from . import layout, manifest
 from .atomic import HashingWriter, discard, publish, same_bytes, temp_path, write_bytes
-from .compose import Composed, Context, composed, default_jobs
+from .compose import Composed, Context, composed
 from .dates import parse_timestamp, warc_timestamp
 from .deflate import DEFAULT, Deflate
 from .errors import ArchiverError, IndexFileError, OutputExistsError, SeedError
@@ -21,6 +21,7 @@ from .model import Index, Row, SeedFile
 from .schema import schema_errors
 from .seedfolder import find_seeds, name_collisions
 from .warcwrite import WarcOutput, record_member
+from .workers import default_jobs
 
 Progress = Callable[[int], None]
 
