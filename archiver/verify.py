@@ -6,8 +6,8 @@ sizes, counts, record layout) and the report says that no fixity was checked.
 
 Problem codes: manifest-unreadable, manifest-schema, manifest-inconsistent, snapshot-id,
 sidecar-missing, sidecar-mismatch, warc-missing, warc-size, warc-sha256, warc-trailing,
-record-damaged, record-member, record-missing, record-misplaced, record-duplicate, record-unexpected,
-record-header, block-digest, seed-digest, metadata-mismatch, warcinfo-mismatch,
+record-damaged, record-member (the gzip member's bytes changed), record-missing, record-misplaced,
+record-duplicate, record-unexpected, record-header, block-digest, seed-digest, metadata-mismatch, warcinfo-mismatch,
 revisit-unresolved, seeds-missing, seeds-differs, seeds-unexpected, seeds-unreadable.
 """
 
