@@ -5,11 +5,12 @@ concerns. Nothing is ever written. `fast=True` stops after the structural checks
 sizes, counts, record layout) and the report says that no fixity was checked.
 
 Problem codes: manifest-unreadable, manifest-schema, manifest-inconsistent, snapshot-id,
-sidecar-missing, sidecar-mismatch, chain-broken, warc-missing, warc-size, warc-sha256, warc-trailing,
-record-damaged, record-member, record-missing, record-misplaced, record-duplicate, record-unexpected,
-record-header, block-digest, seed-digest, metadata-mismatch, warcinfo-mismatch,
-revisit-unresolved, seeds-missing, seeds-differs, seeds-unexpected, seeds-unreadable,
-signature-invalid (added by signing.py when `verify --signature` is given).
+sidecar-missing, sidecar-mismatch, chain-broken, warc-missing, warc-size, warc-sha256,
+warc-trailing, record-damaged, record-member (the gzip member's bytes changed), record-missing,
+record-misplaced, record-duplicate, record-unexpected, record-header, block-digest, seed-digest,
+metadata-mismatch, warcinfo-mismatch, revisit-unresolved, seeds-missing, seeds-differs,
+seeds-unexpected, seeds-unreadable, signature-invalid (added by signing.py when
+`verify --signature` is given).
 """
 
 from __future__ import annotations

@@ -108,7 +108,8 @@ def run_cli(*args: object, timeout: float = 60, **options: Any) -> subprocess.Co
 def assert_one_line_error(result: subprocess.CompletedProcess, code: int) -> str:
     """The CLI failed with `code` and exactly one `archiver: ...` line on stderr, no traceback."""
     assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
-    lines = [line for line in result.stderr.splitlines() if not line.startswith("archiver: warning:")]
+    lines = [line for line in result.stderr.splitlines()
+             if not line.startswith("archiver: warning:")]
     assert len(lines) == 1 and lines[0].startswith("archiver: "), result.stderr
     assert "Traceback" not in result.stderr
     return lines[0]

@@ -23,7 +23,8 @@ from archiver.hashing import sha256_hex
 from faultlib import SMALL_SEEDS, Snapshot, run_cli, small_snapshot
 
 CASES = int(os.environ.get("FAULTS_FUZZ_CASES", "2000"))  # more for a longer hunt
-BUDGET = float(os.environ.get("FAULTS_FUZZ_SECONDS", "40"))  # seconds; the count is the bound in practice, the time a guard on slow machines
+# Seconds: the count is the bound in practice, the time a guard on a slow machine.
+BUDGET = float(os.environ.get("FAULTS_FUZZ_SECONDS", "40"))
 CLI_SAMPLE = 8
 
 

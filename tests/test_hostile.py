@@ -49,8 +49,8 @@ def test_odd_names_round_trip_exactly(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     for name, data in files.items():
         assert (tmp_path / "restored" / name).read_bytes() == data
-    restored = {str(p.relative_to(tmp_path / "restored")) for p in (tmp_path / "restored").rglob("*")
-                if p.is_file()}
+    folder = tmp_path / "restored"
+    restored = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
     assert restored == set(files)
     one = run_cli("extract", manifest_path, "--to", tmp_path / "one", "--", "--help")
     assert one.returncode == 0 and (tmp_path / "one" / "--help").read_bytes() == b"--help\n"

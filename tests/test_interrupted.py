@@ -32,17 +32,20 @@ def write_random(path: Path, size: int) -> None:
             out.write(os.urandom(1 << 20))
 
 
+def big_seeds(root: Path, size: int) -> Path:
+    """A seeds folder with a small seed and `size` bytes of random data in big.bin."""
+    seeds = make_seeds(root, {"a.txt": b"a" * 1000, "big.bin": b""})
+    write_random(seeds / "big.bin", size)
+    return seeds
+
+
 def visible(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) \
         if folder.exists() else []
 
 
 def test_kill_9_during_pack_leaves_no_manifest_and_a_rerun_succeeds(tmp_path: Path):
-    seeds = make_seeds(tmp_path / "seeds", {"small.txt": b"small"})
-    write_random(seeds / "big.bin", 200 << 20)
-    (seeds / "INDEX.md").write_text(
-        (seeds / "INDEX.md").read_text().rstrip("\n")
-        + "\n| big.bin | big | s | en | unknown | |\n", "utf-8")
+    seeds = big_seeds(tmp_path / "seeds", 200 << 20)
     out = tmp_path / "out"
     command = [sys.executable, "-m", "archiver", "pack", seeds, "--out", out, "-q",
                "--date", "2024-01-01T00:00:00Z"]
@@ -77,11 +80,7 @@ def limited(size: int):
 
 @pytest.mark.parametrize("limit", [0, 4 << 10, 200 << 10, 3 << 20])
 def test_full_disk_gives_one_clear_line_and_no_partial_output(tmp_path: Path, limit: int):
-    seeds = make_seeds(tmp_path / "seeds", {"a.txt": b"a" * 1000})
-    write_random(seeds / "b.bin", 10 << 20)  # beyond the in-memory spool: the spool fails too
-    (seeds / "INDEX.md").write_text(
-        (seeds / "INDEX.md").read_text().rstrip("\n")
-        + "\n| b.bin | b | s | en | unknown | |\n", "utf-8")
+    seeds = big_seeds(tmp_path / "seeds", 10 << 20)  # past the in-memory spool
     out = tmp_path / "out"
     result = run_cli("pack", seeds, "--out", out, "-q", preexec_fn=limited(limit))
     line = assert_one_line_error(result, 2)
@@ -134,11 +133,7 @@ def test_seed_changed_between_listing_and_reading_is_refused(tmp_path: Path):
 
 
 def test_seed_grown_by_another_process_during_cli_pack_is_refused(tmp_path: Path):
-    seeds = make_seeds(tmp_path / "seeds", {"a.txt": b"a"})
-    write_random(seeds / "big.bin", 100 << 20)
-    (seeds / "INDEX.md").write_text(
-        (seeds / "INDEX.md").read_text().rstrip("\n")
-        + "\n| big.bin | b | s | en | unknown | |\n", "utf-8")
+    seeds = big_seeds(tmp_path / "seeds", 100 << 20)
     out = tmp_path / "out"
     child = subprocess.Popen([sys.executable, "-m", "archiver", "pack", seeds, "--out", out,
                               "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

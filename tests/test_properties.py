@@ -19,7 +19,8 @@ from archiver.verify import verify
 from faultlib import PACKAGED, index_text, make_seeds
 
 # FAULTS_EXAMPLES=1000 for a longer hunt; the suite stays bounded by default.
-SETTINGS = settings(max_examples=int(os.environ.get("FAULTS_EXAMPLES", "60")), deadline=None, database=None,
+SETTINGS = settings(max_examples=int(os.environ.get("FAULTS_EXAMPLES", "60")), deadline=10_000,
+                    database=None,
                     suppress_health_check=[HealthCheck.too_slow])
 INDEX = Path("INDEX.md")
 
