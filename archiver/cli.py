@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
 from collections import Counter
 from datetime import datetime, timezone
@@ -32,8 +33,17 @@ app = typer.Typer(
 # single `archiver:` line, where click would print a usage message instead.
 
 
+# Terminal control bytes from a crafted manifest or file name must not reach the terminal raw.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _say(text: str, err: bool = False) -> None:
+    """Print one line for a person, with control characters shown as escapes."""
+    typer.echo(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text), err=err)
+
+
 def _fail(message: str, code: int) -> None:
-    typer.echo(f"archiver: {message}", err=True)
+    _say(f"archiver: {message}", err=True)
     raise typer.Exit(code)
 
 
@@ -85,7 +95,7 @@ def pack(
     """
     work = plan(seeds_dir)
     for warning in work.warnings:
-        typer.echo(f"archiver: warning: {warning}", err=True)
+        _say(f"archiver: warning: {warning}", err=True)
     packaged = _packaged(date, work.index.batch.date)
     show_bar = not quiet and not as_json and sys.stderr.isatty()
     if show_bar:
@@ -102,7 +112,7 @@ def pack(
                             previous=previous, prepared=work)
     summary = _pack_summary(result)
     for warning in result.warnings[len(work.warnings):]:
-        typer.echo(f"archiver: warning: {warning}", err=True)
+        _say(f"archiver: warning: {warning}", err=True)
     if as_json:
         typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
     elif not quiet:
@@ -127,14 +137,14 @@ def _pack_summary(result: PackResult) -> dict[str, Any]:
 def _print_pack_summary(summary: dict[str, Any]) -> None:
     languages = ", ".join(f"{tag} {count}" for tag, count in summary["languages"].items())
     state = " (already packed, unchanged)" if summary["unchanged"] else ""
-    typer.echo(f"packed {summary['seeds']} seeds ({summary['bytes']} bytes; "
+    _say(f"packed {summary['seeds']} seeds ({summary['bytes']} bytes; "
                f"{summary['revisits']} identical to an earlier seed) in batch "
                f"{summary['batch']}{state}")
-    typer.echo(f"languages: {languages or 'none'}")
-    typer.echo(f"snapshot:  {summary['snapshot_id']}")
+    _say(f"languages: {languages or 'none'}")
+    _say(f"snapshot:  {summary['snapshot_id']}")
     for path in summary["warc_files"]:
-        typer.echo(f"warc:      {path}")
-    typer.echo(f"manifest:  {summary['manifest']}")
+        _say(f"warc:      {path}")
+    _say(f"manifest:  {summary['manifest']}")
 
 
 @app.command()
@@ -151,12 +161,12 @@ def add(
     """
     added = add_rows(seeds_dir)
     for row in added:
-        typer.echo(f"added {row.path}: language {row.language}, encoding {row.encoding}")
+        _say(f"added {row.path}: language {row.language}, encoding {row.encoding}")
     if added:
-        typer.echo(f"{seeds_dir / 'INDEX.md'}: fill in source and captured for "
+        _say(f"{seeds_dir / 'INDEX.md'}: fill in source and captured for "
                    f"{len(added)} new row(s) before packing")
     else:
-        typer.echo(f"{seeds_dir / 'INDEX.md'}: every seed already has a row")
+        _say(f"{seeds_dir / 'INDEX.md'}: every seed already has a row")
 
 
 @app.command()
@@ -191,16 +201,16 @@ def verify(
 
 def _print_report(report: Report) -> None:
     if report.fast:
-        typer.echo("fast: structure only (schema, sidecar, sizes, counts); no fixity check")
+        _say("fast: structure only (schema, sidecar, sizes, counts); no fixity check")
     for path in report.seeds:
-        typer.echo(f"{path}: {'OK' if report.seed_ok(path) else 'FAILED'}")
+        _say(f"{path}: {'OK' if report.seed_ok(path) else 'FAILED'}")
         for problem in report.problems:
             if problem.seed == path:
-                typer.echo(f"  {problem.code}: {problem.where}: {problem.message}")
+                _say(f"  {problem.code}: {problem.where}: {problem.message}")
     for problem in report.general_problems():
-        typer.echo(f"{problem.where}: FAILED {problem.code}: {problem.message}")
+        _say(f"{problem.where}: FAILED {problem.code}: {problem.message}")
     verdict = "OK" if report.ok else f"FAILED ({len(report.problems)} problems)"
-    typer.echo(f"{report.manifest}: {len(report.seeds)} seeds, {report.records_checked} "
+    _say(f"{report.manifest}: {len(report.seeds)} seeds, {report.records_checked} "
                f"records read: {verdict}")
 
 
@@ -222,7 +232,7 @@ def extract(
     if not quiet:
         for item in restored:
             note = " (already there)" if item.unchanged else ""
-            typer.echo(f"{item.location}: {item.size} bytes{note}")
+            _say(f"{item.location}: {item.size} bytes{note}")
 
 
 @app.command()
@@ -240,24 +250,24 @@ def show(
     if as_json:
         typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
         return
-    typer.echo(f"{batch['title'] or batch['id']}")
-    typer.echo(f"batch {batch['id']}, packaged {document['packaged']} by "
+    _say(f"{batch['title'] or batch['id']}")
+    _say(f"batch {batch['id']}, packaged {document['packaged']} by "
                f"{document['generator']['name']} {document['generator']['version']}")
-    typer.echo(f"snapshot {document['snapshot_id']}")
+    _say(f"snapshot {document['snapshot_id']}")
     if batch["creators"]:
-        typer.echo(f"creators: {'; '.join(batch['creators'])}")
+        _say(f"creators: {'; '.join(batch['creators'])}")
     if batch["license"]:
-        typer.echo(f"license: {batch['license']}")
+        _say(f"license: {batch['license']}")
     _print_history(manifest, document)
     for seed in document["seeds"]:
         captured = seed["captured"]["value"]
         duplicate = _duplicate(seed, document["batch"]["id"])
-        typer.echo(f"\n{seed['path']}  ({seed['bytes']} bytes, {seed['content_type']}{duplicate})")
+        _say(f"\n{seed['path']}  ({seed['bytes']} bytes, {seed['content_type']}{duplicate})")
         if seed["title"]:
-            typer.echo(f"  title:    {seed['title']}")
-        typer.echo(f"  language: {_language(seed)}")
-        typer.echo(f"  source:   {seed['source']}")
-        typer.echo(f"  captured: {captured}")
+            _say(f"  title:    {seed['title']}")
+        _say(f"  language: {_language(seed)}")
+        _say(f"  source:   {seed['source']}")
+        _say(f"  captured: {captured}")
 
 
 def _duplicate(seed: dict[str, Any], batch_id: str) -> str:
@@ -271,15 +281,15 @@ def _duplicate(seed: dict[str, Any], batch_id: str) -> str:
 def _print_history(manifest: Path, document: dict[str, Any]) -> None:
     if document["previous"] is None:
         return
-    typer.echo("history (newest first):")
+    _say("history (newest first):")
     try:
         links = earlier_links(Link(manifest, "", document))
     except ArchiverError as err:
-        typer.echo(f"  chain broken: {err}")
+        _say(f"  chain broken: {err}")
         return
     for link in [Link(manifest, "", document), *links]:
         older = link.document
-        typer.echo(f"  {link.batch_id}: packaged {older['packaged']}, {len(older['seeds'])} seeds, "
+        _say(f"  {link.batch_id}: packaged {older['packaged']}, {len(older['seeds'])} seeds, "
                    f"snapshot {older['snapshot_id']} ({link.path.name})")
 
 
@@ -310,7 +320,7 @@ def _check_signature(manifest: Path, report: Report, signature: Path | None,
 
 def _print_signer(signer: dict[str, Any]) -> None:
     if signer.get("signature", {}).get("ok"):
-        typer.echo(f"{signer['signature']['path']}: good signature by {signer['signature']['signer']}")
+        _say(f"{signer['signature']['path']}: good signature by {signer['signature']['signer']}")
 
 
 @app.command()
@@ -329,7 +339,7 @@ def cite(
 
     text = citation(manifest, fmt)
     if out is None:
-        typer.echo(text, nl=False)
+        _say(text, nl=False)
     else:
         write_output(out, text.encode())
 
@@ -347,7 +357,7 @@ def sign(
     """
     from .signing import sign_manifest
 
-    typer.echo(f"signature: {sign_manifest(manifest, key=key, out=out)}")
+    _say(f"signature: {sign_manifest(manifest, key=key, out=out)}")
 
 
 @app.command()
@@ -366,12 +376,12 @@ def export(
     from .export import export as export_snapshot
 
     for path in export_snapshot(manifest, wacz=wacz, cdxj_out=cdxj, jsonl=jsonl, warc=warc):
-        typer.echo(f"wrote {path}")
+        _say(f"wrote {path}")
 
 
 def version_callback(value: bool) -> None:
     if value:
-        typer.echo(f"archiver {__version__}")
+        _say(f"archiver {__version__}")
         raise typer.Exit()
 
 

@@ -169,3 +169,16 @@ def test_unusable_manifest_path_exits_2(tmp_path):
     result = run("verify", tmp_path / "nope.manifest.json")
     assert result.returncode == 2
     assert "nope.manifest.json" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_control_characters_in_a_crafted_manifest_never_reach_the_terminal(snapshot):
+    import hashlib
+
+    text = snapshot.read_text().replace('"Title of gamma.txt"', '"\\u001b]0;pwned\\u0007 gamma"')
+    snapshot.write_text(text)
+    digest = hashlib.sha256(snapshot.read_bytes()).hexdigest()
+    snapshot.with_name(snapshot.name + ".sha256").write_text(f"{digest}  {snapshot.name}\n")
+    for command in ("show", "verify"):
+        result = run(command, snapshot)
+        assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "\\x1b]0;pwned\\x07 gamma" in run("show", snapshot).stdout
