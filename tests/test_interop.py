@@ -29,12 +29,32 @@ SETUP = ("python -m venv .venv-peers && .venv-peers/bin/pip install -r .ci/peers
          "export ARCHIVER_PEER_BIN=$PWD/.venv-peers/bin   (.ci/run does this)")
 
 
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _has_peers(folder: Path) -> bool:
+    return (folder / "wacz").exists() and (folder / "cdxj-indexer").exists()
+
+
 @pytest.fixture(scope="session")
 def peer_bin() -> Path:
-    folder = os.environ.get("ARCHIVER_PEER_BIN")
-    if not folder or not (Path(folder) / "wacz").exists() or not (Path(folder) / "cdxj-indexer").exists():
-        pytest.fail(f"ARCHIVER_PEER_BIN does not point at the peer tools; set them up: {SETUP}")
-    return Path(folder)
+    """ARCHIVER_PEER_BIN, else the repo's .venv-peers, made here from .ci/peers.txt if missing,
+    so the README's test command works on a fresh machine too."""
+    given = os.environ.get("ARCHIVER_PEER_BIN")
+    folder = Path(given) if given else REPO / ".venv-peers" / "bin"
+    if not given and not _has_peers(folder):
+        venv = folder.parent
+        made = subprocess.run([sys.executable, "-m", "venv", str(venv)], capture_output=True,
+                              text=True)
+        if made.returncode == 0:
+            made = subprocess.run([str(folder / "python"), "-m", "pip", "install", "-q", "-r",
+                                   str(REPO / ".ci" / "peers.txt")], capture_output=True,
+                                  text=True, timeout=900)
+        if made.returncode != 0:
+            pytest.fail(f"could not set up the peer tools ({made.stderr.strip()[-300:]}): {SETUP}")
+    if not _has_peers(folder):
+        pytest.fail(f"{folder} does not hold the peer tools; set them up: {SETUP}")
+    return folder
 
 
 def tool(peer: Path, name: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -97,11 +117,9 @@ def test_our_cdxj_equals_cdxj_indexer(snapshot: Path, tmp_path: Path, peer_bin: 
 @settings(max_examples=30, deadline=None)
 @given(st.lists(st.text(min_size=1, max_size=12).filter(lambda s: "/" not in s and "\x00" not in s),
                 min_size=1, max_size=20))
-def test_cdxj_keys_equal_surt(names: list[str]) -> None:
+def test_cdxj_keys_equal_surt(peer_bin: Path, names: list[str]) -> None:
     """Our keys for archiver's urn: URIs equal the `surt` package's, for any file name."""
-    folder = os.environ.get("ARCHIVER_PEER_BIN")
-    if not folder:
-        pytest.fail(f"ARCHIVER_PEER_BIN is not set; {SETUP}")
+    folder = peer_bin
     uris = [target_uri("test-batch", name) for name in names]
     script = "import json, sys, surt; print(json.dumps([surt.surt(u) for u in json.load(sys.stdin)]))"
     result = subprocess.run([str(Path(folder) / "python"), "-c", script], input=json.dumps(uris),
