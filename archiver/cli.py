@@ -339,7 +339,7 @@ def cite(
 
     text = citation(manifest, fmt)
     if out is None:
-        _say(text, nl=False)
+        typer.echo(text, nl=False)  # the citation itself, byte for byte
     else:
         write_output(out, text.encode())
 
