@@ -8,11 +8,10 @@ overrides detection, and the tool's own guess must stay labelled as detected.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .atomic import discard, temp_path, write_bytes
+from .atomic import write_atomically
 from .encoding import decode_sample, detect_encoding
 from .errors import SeedError
 from .hashing import SAMPLE
@@ -48,7 +47,7 @@ def add_rows(seeds_dir: Path) -> list[AddedRow]:
              if seed.path not in listed]
     if added:
         lines = [_line(columns, row) for row in added]
-        _write(index_path, _insert_rows(text, lines))
+        write_atomically(index_path, _insert_rows(text, lines).encode("utf-8"))
     return added
 
 
@@ -83,13 +82,3 @@ def _insert_rows(text: str, new: list[str]) -> str:
     if end and not lines[end - 1].endswith("\n"):
         lines[end - 1] += "\n"
     return "".join(lines[:end] + [line + "\n" for line in new] + lines[end:])
-
-
-def _write(index_path: Path, text: str) -> None:
-    temp = temp_path(index_path)
-    try:
-        write_bytes(temp, text.encode("utf-8"))
-        os.replace(temp, index_path)
-    except BaseException:
-        discard([temp])
-        raise

@@ -30,6 +30,17 @@ def write_bytes(path: Path, data: bytes) -> None:
         os.fsync(stream.fileno())
 
 
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write a whole file under a temporary name, then rename it into place."""
+    temp = temp_path(path)
+    try:
+        write_bytes(temp, data)
+        os.replace(temp, path)
+    except BaseException:
+        discard([temp])
+        raise
+
+
 def publish(pairs: list[tuple[Path, Path]]) -> None:
     """Rename each temporary file to its final name, in order, and make the renames durable."""
     for temp, final in pairs:

@@ -335,13 +335,13 @@ def cite(
     Example: archiver cite manifests/cac-voice-social-2021.manifest.json --format cff
     """
     from .citing import citation
-    from .snapshot import write_output
+    from .atomic import write_atomically
 
     text = citation(manifest, fmt)
     if out is None:
         typer.echo(text, nl=False)  # the citation itself, byte for byte
     else:
-        write_output(out, text.encode())
+        write_atomically(out, text.encode())
 
 
 @app.command()

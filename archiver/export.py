@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import cdxj, corpus, snapshot
+from .atomic import write_atomically
 from .cdxj import Entry
 from .errors import InputError
 from .extract import chain_of
@@ -28,7 +29,7 @@ def export(manifest_path: Path, *, wacz: Path | None = None, cdxj_out: Path | No
     entries = _index(warcs)  # also checks each WARC's sha256 before anything is written
     written = []
     if cdxj_out:
-        snapshot.write_output(cdxj_out, cdxj.index_text(entries).encode())
+        write_atomically(cdxj_out, cdxj.index_text(entries).encode())
         written.append(cdxj_out)
     if wacz:
         write_wacz(wacz, document=document, warcs=warcs, entries=entries)
@@ -36,7 +37,7 @@ def export(manifest_path: Path, *, wacz: Path | None = None, cdxj_out: Path | No
     if jsonl:
         text = corpus.jsonl(document, lambda name: loaded.warc_path(name, warc),
                             chain_of(manifest_path, document))
-        snapshot.write_output(jsonl, text.encode())
+        write_atomically(jsonl, text.encode())
         written.append(jsonl)
     return written
 

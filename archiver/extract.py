@@ -33,6 +33,11 @@ class Restored:
 
 def load_checked(manifest_path: Path) -> dict[str, Any]:
     """A manifest that matches its sidecar and its schema, or DamageError saying why not."""
+    return read_checked(manifest_path)[1]
+
+
+def read_checked(manifest_path: Path) -> tuple[bytes, dict[str, Any]]:
+    """load_checked, with the exact bytes that were checked (for digests and signatures)."""
     data = manifest.read_manifest_bytes(manifest_path)
     sidecar = manifest_path.with_name(manifest_path.name + ".sha256")
     try:
@@ -48,7 +53,7 @@ def load_checked(manifest_path: Path) -> dict[str, Any]:
     errors = schema_errors(document)
     if errors:
         raise DamageError(f"{manifest_path}: manifest breaks its schema {errors[0]}")
-    return document
+    return data, document
 
 
 def extract(manifest_path: Path, *, to: Path, warc: Path | None = None,
@@ -66,7 +71,7 @@ def extract(manifest_path: Path, *, to: Path, warc: Path | None = None,
     restored = []
     for seed, target in targets:
         source, folder = content_record(seed, seeds, document["batch"]["id"], links)
-        warc_path = _warc_path(folder / manifest_path.name, source["warc_file"],
+        warc_path = manifest.warc_location(folder / manifest_path.name, source["warc_file"],
                                warc if folder == manifest_path.parent else None)
         restored.append(_restore(seed, source, warc_path, to, target, force))
     return restored
@@ -106,12 +111,6 @@ def content_record(seed: dict[str, Any], seeds: dict[str, Any], batch_id: str,
     if original is None or original["sha256"] != seed["sha256"]:
         raise DamageError(f"{seed['path']}: revisit does not resolve to a seed with the same bytes")
     return original["records"][0], folder
-
-
-def _warc_path(manifest_path: Path, name: str, given: Path | None) -> Path:
-    if given is not None:
-        return given / name if given.is_dir() else given
-    return manifest_path.with_name(name)
 
 
 def _restore(seed: dict[str, Any], record: dict[str, Any], warc_path: Path, root: Path,

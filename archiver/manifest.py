@@ -112,6 +112,13 @@ def new_document(batch: Batch, *, packaged: str, previous: dict[str, str] | None
     return document
 
 
+def warc_location(manifest_path: Path, name: str, given: Path | None = None) -> Path:
+    """Where the WARC file `name` of a manifest is: in or at `given` (--warc), else beside it."""
+    if given is not None:
+        return given / name if given.is_dir() else given
+    return manifest_path.with_name(name)
+
+
 def sidecar_text(name: str, sha256: str) -> str:
     """`sha256sum` format, so `sha256sum -c` checks the manifest without archiver."""
     return f"{sha256}  {name}\n"

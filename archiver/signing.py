@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import manifest, sshsig
 from .errors import InputError
-from .snapshot import write_output
+from .atomic import write_atomically
 from .verify import Report
 
 NAMESPACE = "archiver"
@@ -30,7 +30,7 @@ def sign_manifest(manifest_path: Path, *, key: Path, out: Path | None = None) ->
     except sshsig.SigningKeyError as err:
         raise InputError(str(err)) from None
     target = out or default_signature_path(manifest_path)
-    write_output(target, text.encode("ascii"))
+    write_atomically(target, text.encode("ascii"))
     return target
 
 

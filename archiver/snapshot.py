@@ -7,15 +7,12 @@ so a manifest that gains fields is still read the same way.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import manifest
-from .atomic import discard, temp_path, write_bytes
-from .errors import ManifestError
-from .extract import load_checked
+from .extract import read_checked
 from .hashing import sha256_hex
 
 
@@ -31,26 +28,10 @@ class Snapshot:
 
     def warc_path(self, name: str, given: Path | None = None) -> Path:
         """A WARC the manifest names: beside the manifest, or in/at `given`."""
-        if given is not None:
-            return given / name if given.is_dir() else given
-        return self.path.with_name(name)
+        return manifest.warc_location(self.path, name, given)
 
 
 def load(path: Path) -> Snapshot:
     """The manifest at `path`, checked against its sidecar and schema (DamageError if not)."""
-    document = load_checked(path)
-    data = manifest.read_manifest_bytes(path)
-    if manifest.parse_manifest(data) != document:
-        raise ManifestError(f"{path}: changed while being read; try again when it is still")
+    data, document = read_checked(path)
     return Snapshot(path, data, document)
-
-
-def write_output(path: Path, data: bytes) -> None:
-    """Write a whole output file under a temporary name, then rename it into place."""
-    temp = temp_path(path)
-    try:
-        write_bytes(temp, data)
-        os.replace(temp, path)
-    except BaseException:
-        discard([temp])
-        raise

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from . import layout, manifest
-from .errors import ArchiverError, ManifestError
+from .errors import ArchiverError
 from .hashing import Hasher, sha256_file, sha256_hex
 from .chain import Link, earlier_links, find_seed
 from .records import Record
@@ -123,7 +123,7 @@ def _verify_one(manifest_path: Path, *, warc: Path | None, fast: bool,
             report.add("chain-broken", str(manifest_path), str(err))
     expected = _expected_records(document, report, str(manifest_path), links)
     for warc_entry in document["warc_files"]:
-        path = _warc_path(manifest_path, warc_entry["name"], warc, len(document["warc_files"]))
+        path = manifest.warc_location(manifest_path, warc_entry["name"], warc)
         _check_warc(path, warc_entry, [e for e in expected if e.warc_file == warc_entry["name"]],
                     report, fast)
     return report, links
@@ -264,14 +264,6 @@ def _original(seed: dict[str, Any], by_path: dict[str, Any], packaged: str, batc
     if (original["sha256"], original["bytes"]) != (seed["sha256"], seed["bytes"]):
         return None
     return original
-
-
-def _warc_path(manifest_path: Path, name: str, given: Path | None, count: int) -> Path:
-    if given is not None and given.is_dir():
-        return given / name
-    if given is not None and count == 1:
-        return given
-    return manifest_path.with_name(name)
 
 
 def _check_warc(path: Path, entry: dict[str, Any], expected: list[Expected], report: Report,
@@ -461,4 +453,4 @@ def _check_seeds_folder(seeds_dir: Path, document: dict[str, Any], report: Repor
         report.add("seeds-unexpected", str(seeds_dir / path), "seed file is not in the manifest")
 
 
-__all__ = ["Problem", "Report", "verify", "ManifestError"]
+__all__ = ["Problem", "Report", "verify"]
