@@ -43,3 +43,15 @@ def _refuse_floats(value: Any) -> None:
     elif isinstance(value, list | tuple):
         for item in value:
             _refuse_floats(item)
+
+
+def indented(value: Any, depth: int) -> str:
+    """`value` as `pretty` writes it `depth` levels deep (no newline before or after)."""
+    _refuse_floats(value)
+    text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+    # JSON strings never hold a raw newline, so every newline here is layout.
+    return text.replace("\n", "\n" + "  " * depth) if depth else text
+
+
+def string(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)

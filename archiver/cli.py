@@ -18,6 +18,7 @@ from . import __version__
 from .addrows import add_rows
 from .chain import Link, earlier_links
 from .dates import from_epoch, parse_timestamp
+from .deflate import DEFAULT
 from .errors import ArchiverError, InputError
 from .extract import extract as extract_seeds
 from .extract import load_checked
@@ -86,6 +87,8 @@ def pack(
     previous: Annotated[Optional[Path], typer.Option(help="Manifest of the batch this one follows (in --out); already archived seeds become revisits into it.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")] = False,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes (default: every core). The output is the same for every value.")] = None,
+    compression: Annotated[str, typer.Option(help="Deflate library and level: isal-0..isal-3 or zlib-1..zlib-9. Changes the WARC's bytes, never a digest or the snapshot id.")] = DEFAULT,
 ) -> None:
     """Pack a seeds folder into one .warc.gz and a JSON manifest with its .sha256 sidecar.
 
@@ -105,11 +108,12 @@ def pack(
         with Progress(console=Console(stderr=True), transient=True) as progress:
             task = progress.add_task("packing", total=work.total_bytes or 1)
             result = pack_seeds(seeds_dir, out_dir=out, packaged=packaged, force=force,
-                                previous=previous, prepared=work,
+                                previous=previous, prepared=work, jobs=jobs,
+                                compression=compression,
                                 on_progress=lambda n: progress.advance(task, n))
     else:
         result = pack_seeds(seeds_dir, out_dir=out, packaged=packaged, force=force,
-                            previous=previous, prepared=work)
+                            previous=previous, prepared=work, jobs=jobs, compression=compression)
     summary = _pack_summary(result)
     for warning in result.warnings[len(work.warnings):]:
         _say(f"archiver: warning: {warning}", err=True)
@@ -180,6 +184,7 @@ def verify(
     signature: Annotated[Optional[Path], typer.Option(help="Also check this SSH signature of the manifest (archiver sign).")] = None,
     allowed_signers: Annotated[Optional[Path], typer.Option(help="ssh-keygen allowed_signers file of trusted keys, for --signature.")] = None,
     identity: Annotated[Optional[str], typer.Option(help="Principal who must have signed (default: any listed for the key).")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes (default: every core). The report is the same for every value.")] = None,
 ) -> None:
     """Check a snapshot against its manifest; never modifies anything.
 
@@ -188,7 +193,7 @@ def verify(
 
     Example: archiver verify manifests/cac-voice-social-2021.manifest.json --seeds seeds
     """
-    report = verify_snapshot(manifest, warc=warc, fast=fast, seeds_dir=seeds)
+    report = verify_snapshot(manifest, warc=warc, fast=fast, seeds_dir=seeds, jobs=jobs)
     signer = _check_signature(manifest, report, signature, allowed_signers, identity)
     if as_json:
         typer.echo(json.dumps({**report.to_json(), **signer}, indent=2, ensure_ascii=False))

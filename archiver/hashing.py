@@ -1,28 +1,26 @@
 """Every digest archiver computes, in one place, always streamed in blocks.
 
-A seed is read exactly once: the same blocks feed the sha256, the sample used to detect its
-encoding and language, and the spool its record is written from. The stored bytes are therefore
-always the hashed bytes, even if the file changes on disk meanwhile (which is detected and refused).
+A seed is read once: the same blocks feed the sha256, the sample used to detect its encoding and
+language, and (up to IN_MEMORY bytes) the record's block. A larger seed is read a second time as
+its record is compressed, and that read is hashed again and must match. The stored bytes are
+therefore always the hashed bytes; a file that changes on disk meanwhile is refused.
 """
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import os
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterable
+from typing import BinaryIO, Iterable, Iterator
 
 from .errors import SeedError
 from .model import Digest, SeedFile
 
 BLOCK = 1 << 20
 SAMPLE = 64 << 10
-SPOOL_IN_MEMORY = 8 << 20
-_WRITE_ERRORS = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+IN_MEMORY = 8 << 20
 
 
 def sha256_hex(data: bytes) -> str:
@@ -43,6 +41,11 @@ class Hasher:
     def hexdigest(self) -> str:
         return self._hash.hexdigest()
 
+    def copy(self) -> "Hasher":
+        twin = Hasher()
+        twin._hash, twin.size = self._hash.copy(), self.size
+        return twin
+
 
 def sha256_file(path: Path) -> Digest:
     """Digest a file in blocks (for WARC files and manifests)."""
@@ -60,48 +63,64 @@ def iter_blocks(stream: BinaryIO, size: int = BLOCK) -> Iterable[bytes]:
 
 @dataclass
 class SeedRead:
-    """One read of a seed: its digest, its first bytes, and a spool holding exactly those bytes."""
+    """One read of a seed: its digest, its first bytes, and its bytes if they fit in memory."""
 
     digest: Digest
     sample: bytes
-    body: BinaryIO
+    body: bytes | None = None
 
     def close(self) -> None:
-        self.body.close()
+        self.body = None
 
 
-def read_seed(seed: SeedFile, *, spool_dir: Path) -> SeedRead:
-    """Read a seed once, hashing and spooling it; refuse it if it changed while being read."""
+def read_seed(seed: SeedFile) -> SeedRead:
+    """Read a seed once, hashing it; keep its bytes only if it is at most IN_MEMORY long.
+
+    A larger seed is read again block by block by `reread`, which proves the second read gives
+    the same bytes; either way a seed that changes while being read is refused.
+    """
+    keep = seed.size <= IN_MEMORY
+    hasher, sample, kept = Hasher(), bytearray(), []
+    for block in _checked_blocks(seed):
+        hasher.update(block)
+        if len(sample) < SAMPLE:
+            sample += block[: SAMPLE - len(sample)]
+        if keep:
+            kept.append(block)
+    body = b"".join(kept) if keep else None
+    return SeedRead(Digest(hasher.hexdigest(), hasher.size), bytes(sample), body)
+
+
+def reread(seed: SeedFile, digest: Digest) -> Iterator[bytes]:
+    """The seed's blocks once more; raise SeedError at the end unless they are `digest`'s bytes."""
+    hasher = Hasher()
+    for block in _checked_blocks(seed):
+        hasher.update(block)
+        yield block
+    if (hasher.hexdigest(), hasher.size) != (digest.sha256, digest.size):
+        raise SeedError(f"{seed.location}: changed while being archived; pack again when it is still")
+
+
+def _checked_blocks(seed: SeedFile) -> Iterator[bytes]:
+    """A seed's blocks, refusing links, special files and files that change while read."""
     try:
         fd = os.open(seed.location, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as err:
         raise SeedError(f"{seed.location}: cannot read: {err.strerror}") from None
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, dir=spool_dir)
+    size = 0
     try:
         with open(fd, "rb", closefd=True) as stream:
             before = os.fstat(stream.fileno())
             if not stat.S_ISREG(before.st_mode):
                 raise SeedError(f"{seed.location}: is not a regular file")
-            hasher, sample = Hasher(), bytearray()
             for block in iter_blocks(stream):
-                hasher.update(block)
-                if len(sample) < SAMPLE:
-                    sample += block[: SAMPLE - len(sample)]
-                spool.write(block)
+                size += len(block)
+                yield block
             after = os.fstat(stream.fileno())
     except OSError as err:
-        spool.close()
-        if err.errno in _WRITE_ERRORS:  # the spool failed, not the seed: the caller's to report
-            raise
         raise SeedError(f"{seed.location}: cannot read: {err.strerror}") from None
-    except SeedError:
-        spool.close()
-        raise
-    if _changed(before, after) or hasher.size != before.st_size or before.st_size != seed.size:
-        spool.close()
+    if _changed(before, after) or size != before.st_size or before.st_size != seed.size:
         raise SeedError(f"{seed.location}: changed while being archived; pack again when it is still")
-    spool.seek(0)
-    return SeedRead(Digest(hasher.hexdigest(), hasher.size), bytes(sample), spool)
 
 
 def _changed(before: os.stat_result, after: os.stat_result) -> bool:

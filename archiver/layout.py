@@ -19,14 +19,14 @@ def record_date(entry: dict[str, Any], packaged: str) -> str:
     return parse_capture(entry["captured"]["value"]).warc_date() or packaged
 
 
-def warcinfo_record(document: dict[str, Any], warc_file: str) -> Record:
+def warcinfo_record(document: dict[str, Any], warc_file: str, *, compression: str = "") -> Record:
     return records.warcinfo(
         batch_id=document["batch"]["id"], date=document["packaged"], filename=warc_file,
-        fields=records.warc_fields(manifest.warcinfo_fields(document)))
+        fields=records.warc_fields(manifest.warcinfo_fields(document, compression=compression)))
 
 
 def main_record(entry: dict[str, Any], *, batch_id: str, warcinfo_id: str, packaged: str,
-                original: dict[str, Any] | None, body: BinaryIO | None) -> Record:
+                original: dict[str, Any] | None, body: BinaryIO | bytes | None) -> Record:
     """The resource record of a seed, or its revisit record if `original` holds the same bytes.
 
     `original` is the earlier seed's entry, with `warc_date` added for cross-batch originals.

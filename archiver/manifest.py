@@ -78,8 +78,12 @@ def metadata_fields(entry: dict[str, Any]) -> list[tuple[str, str]]:
     return fields
 
 
-def warcinfo_fields(document: dict[str, Any]) -> list[tuple[str, str]]:
-    """Written first in the WARC, so it can only hold what is known before any seed is read."""
+def warcinfo_fields(document: dict[str, Any], *, compression: str = "") -> list[tuple[str, str]]:
+    """Written first in the WARC, so it can only hold what is known before any seed is read.
+
+    `compression` names the deflate library and level the WARC's bytes depend on (left out when
+    empty, as in manifests made before it was recorded).
+    """
     batch = document["batch"]
     generator = document["generator"]
     return [
@@ -87,18 +91,25 @@ def warcinfo_fields(document: dict[str, Any]) -> list[tuple[str, str]]:
         ("format", "WARC File Format 1.1"), ("conformsTo", CONFORMS_TO),
         ("isPartOf", batch["id"]), ("title", batch["title"]),
         ("description", batch["description"]), ("creator", "; ".join(batch["creators"])),
-        ("license", batch["license"]),
+        ("license", batch["license"]), ("compression", compression),
     ]
 
 
 def snapshot_id(document: dict[str, Any]) -> str:
     """Derived from content alone: not from the WARC bytes, offsets or compressor."""
+    return digest_label(snapshot_basis(document, [snapshot_seed(s) for s in document["seeds"]]))
+
+
+def snapshot_basis(document: dict[str, Any], seeds: list[Any]) -> dict[str, Any]:
+    """What snapshot_id hashes, given each seed's `snapshot_seed` part."""
     previous = document["previous"]
-    return digest_label({
-        "batch": document["batch"], "packaged": document["packaged"],
-        "previous": previous and previous["snapshot_id"],
-        "seeds": [{key: seed[key] for key in _SNAPSHOT_KEYS} for seed in document["seeds"]],
-    })
+    return {"batch": document["batch"], "packaged": document["packaged"],
+            "previous": previous and previous["snapshot_id"], "seeds": seeds}
+
+
+def snapshot_seed(seed: dict[str, Any]) -> dict[str, Any]:
+    """The part of a seed's entry the snapshot identifier covers: content, not placement."""
+    return {key: seed[key] for key in _SNAPSHOT_KEYS}
 
 
 def new_document(batch: Batch, *, packaged: str, previous: dict[str, str] | None,

@@ -7,22 +7,22 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, BinaryIO, Callable
 
 from . import layout, manifest
 from .atomic import HashingWriter, discard, folder_lock, publish, same_bytes, temp_path, write_bytes
-from .canonical import pretty
-from .dates import parse_timestamp, warc_timestamp
 from .chain import Link, archived_seeds, earlier_links, previous_entry, read_link
-from .describe import describe, language_warning
+from .compose import Composed, Context, composed
+from .dates import parse_timestamp, warc_timestamp
+from .deflate import DEFAULT, Deflate
 from .errors import ArchiverError, IndexFileError, InputError, OutputError, OutputExistsError
-from .hashing import read_seed, sha256_hex
 from .index import INDEX_NAME, read_index
+from .manifestout import ManifestWriter
 from .model import Index, Row, SeedFile
 from .schema import schema_errors
 from .seedfolder import find_seeds, name_collisions
-from .uris import source_uri, target_uri
-from .warcwrite import WarcOutput
+from .warcwrite import WarcOutput, record_member
+from .workers import default_jobs
 
 Progress = Callable[[int], None]
 
@@ -84,13 +84,18 @@ def packaging_time(*, option: datetime | None, epoch: datetime | None, declared:
 
 def pack(seeds_dir: Path, *, out_dir: Path, packaged: datetime, force: bool = False,
          previous: Path | None = None, on_progress: Progress | None = None,
-         prepared: Plan | None = None) -> PackResult:
+         prepared: Plan | None = None, jobs: int | None = None,
+         compression: str = DEFAULT) -> PackResult:
     """Pack `seeds_dir` into `out_dir`; nothing appears there unless the whole snapshot does.
 
     With `previous` (a manifest in `out_dir`), the batch follows that one: seeds already archived
     anywhere in its chain become revisits into the earlier WARC files, which stay untouched.
+    `jobs` worker processes share the per-seed work (default: every core); the output is the
+    same bytes for every `jobs`. `compression` names the deflate library and level (`isal-2`,
+    `zlib-6`, …): it changes the WARC's bytes, never a digest or the snapshot identifier.
     """
     work = prepared or plan(seeds_dir)
+    deflate = Deflate.named(compression)
     batch = work.index.batch
     out_dir.mkdir(parents=True, exist_ok=True)
     history = _history(previous, out_dir, batch.batch_id) if previous else None
@@ -100,7 +105,8 @@ def pack(seeds_dir: Path, *, out_dir: Path, packaged: datetime, force: bool = Fa
     temps = [temp_path(warc_final), temp_path(manifest_final), temp_path(sidecar_final)]
     try:
         document, warnings = _write_snapshot(work, temps, warc_final.name, packaged, out_dir,
-                                             on_progress, history)
+                                             on_progress, history, deflate,
+                                             jobs or default_jobs())
         with folder_lock(out_dir):
             unchanged = _same_as_existing(temps, [warc_final, manifest_final], force)
             if unchanged:
@@ -133,44 +139,49 @@ def _history(previous: Path, out_dir: Path, batch_id: str) -> list[Link]:
 
 
 def _write_snapshot(work: Plan, temps: list[Path], warc_file: str, packaged: datetime,
-                    out_dir: Path, on_progress: Progress | None,
-                    history: list[Link] | None) -> tuple[dict[str, Any], list[str]]:
+                    out_dir: Path, on_progress: Progress | None, history: list[Link] | None,
+                    deflate: Deflate, jobs: int) -> tuple[dict[str, Any], list[str]]:
     batch = work.index.batch
     document = manifest.new_document(
         batch, packaged=warc_timestamp(packaged),
         previous=previous_entry(history[0]) if history else None, seeds=[])
+    compression = deflate.describe()
     warnings: list[str] = []
-    try:
-        stream = open(temps[0], "xb")
-    except OSError as err:
-        raise OutputError(f"{temps[0].parent}: cannot write the WARC: {err.strerror}") from None
-    with stream:
+    with _create(temps[0]) as stream, _create(temps[1]) as manifest_stream:
         hashing = HashingWriter(stream)
-        output = WarcOutput(hashing)
-        info = output.write(layout.warcinfo_record(document, warc_file))
+        output = WarcOutput(hashing, deflate)
+        info = output.write(layout.warcinfo_record(document, warc_file, compression=compression))
+        context = Context(batch.batch_id, info.record_id, document["packaged"], warc_file,
+                          deflate, out_dir)
+        writer = ManifestWriter(manifest_stream, document, out_dir)
         seen = archived_seeds(history or [])
-        for file, row in work.seeds:
-            entry = _write_seed(output, file, row, batch.batch_id, info.record_id, warc_file,
-                                document["packaged"], seen, out_dir, warnings)
-            document["seeds"].append(entry)
-            if on_progress:
-                on_progress(file.size)
-        stream.flush()
-        os.fsync(stream.fileno())
-    document["warc_files"] = [{
-        "name": warc_file, "bytes": hashing.tell(), "sha256": hashing.hasher.hexdigest(),
-        "records": len(output.placements),
-        "warcinfo": {"id": info.record_id, "offset": info.offset, "length": info.length,
-                     "sha256": info.sha256},
-    }]
-    document["dependencies"] = _dependencies(document["seeds"], batch.batch_id, history or [])
-    document["snapshot_id"] = manifest.snapshot_id(document)
-    problems = schema_errors(document)
-    if problems:
-        raise ArchiverError(f"internal error: the manifest breaks its schema {problems[0]}")
-    data = pretty(document)
-    write_bytes(temps[1], data)
-    sidecar = manifest.sidecar_text(manifest.manifest_name(batch.batch_id), sha256_hex(data))
+        try:
+            for item in composed(context, work.seeds, jobs=jobs):
+                entry = _place(output, item, context, seen)
+                writer.add(item.text, item.snapshot_text, entry)
+                document["seeds"].append(entry)
+                if item.warning:
+                    warnings.append(item.warning)
+                if on_progress:
+                    on_progress(entry["bytes"])
+            _sync(stream)
+            document["warc_files"] = [{
+                "name": warc_file, "bytes": hashing.tell(), "sha256": hashing.hasher.hexdigest(),
+                "records": len(output.placements), "compression": compression,
+                "warcinfo": {"id": info.record_id, "offset": info.offset, "length": info.length,
+                             "sha256": info.sha256},
+            }]
+            document["dependencies"] = _dependencies(document["seeds"], batch.batch_id,
+                                                     history or [])
+            document["snapshot_id"] = writer.snapshot_id()
+            problems = schema_errors({**document, "seeds": []})
+            if problems:
+                raise ArchiverError(f"internal error: the manifest breaks its schema {problems[0]}")
+            digest = writer.finish(document)
+        finally:
+            writer.close()
+        _sync(manifest_stream)
+    sidecar = manifest.sidecar_text(manifest.manifest_name(batch.batch_id), digest)
     write_bytes(temps[2], sidecar.encode())
     return document, warnings
 
@@ -184,40 +195,55 @@ def _dependencies(seeds: list[dict[str, Any]], batch_id: str,
             for batch, warc in sorted(found)]
 
 
-def _write_seed(output: WarcOutput, file: SeedFile, row: Row, batch_id: str, warcinfo_id: str,
-                warc_file: str, packaged: str, seen: dict[str, dict[str, Any]],
-                out_dir: Path, warnings: list[str]) -> dict[str, Any]:
-    read = read_seed(file, spool_dir=out_dir)
+def _create(path: Path) -> BinaryIO:
     try:
-        seed = describe(file, row, read)
-        warning = language_warning(seed)
-        if warning:
-            warnings.append(warning)
-        entry = manifest.seed_entry(seed, uri=target_uri(batch_id, file.path),
-                                    source_uri=source_uri(row.source))
-        original = seen.get(seed.digest.sha256)
-        main = layout.main_record(entry, batch_id=batch_id, warcinfo_id=warcinfo_id,
-                                  packaged=packaged, original=original, body=read.body)
+        return open(path, "xb")
+    except OSError as err:
+        raise OutputError(f"{path.parent}: cannot write the snapshot: {err.strerror}") from None
+
+
+def _sync(stream: BinaryIO) -> None:
+    stream.flush()
+    os.fsync(stream.fileno())
+
+
+def _place(output: WarcOutput, item: Composed, context: Context,
+           seen: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Write a composed seed's records, as a revisit if an earlier seed had the same bytes."""
+    entry = item.entry
+    original = seen.get(entry["sha256"])
+    if original is None:
+        main_type, meta_id, meta_member = "resource", item.meta_id, item.meta
+        if isinstance(item.main, Path):
+            placed = output.copy_member(item.main_id, item.main)
+        else:
+            placed = output.write_member(item.main_id, item.main)
+        seen[entry["sha256"]] = {"path": entry["path"], "id": entry["id"], "batch": context.batch_id,
+                                 "records": [{"id": placed.record_id,
+                                              "warc_file": context.warc_file}],
+                                 "warc_date": layout.record_date(entry, context.packaged)}
+    else:
+        item.discard()
+        main = layout.main_record(entry, batch_id=context.batch_id,
+                                  warcinfo_id=context.warcinfo_id, packaged=context.packaged,
+                                  original=original, body=None)
         placed = output.write(main)
-    finally:
-        read.close()
-    if original is not None:
+        main_type = main.rec_type
         entry["duplicate_of"] = {"path": original["path"], "record_id": original["records"][0]["id"],
                                  "warc_file": original["records"][0]["warc_file"],
                                  "batch": original["batch"]}
-    meta = layout.metadata_record(entry, batch_id=batch_id, warcinfo_id=warcinfo_id,
-                                  packaged=packaged, refers_to=placed.record_id)
-    placed_meta = output.write(meta)
+        meta = layout.metadata_record(entry, batch_id=context.batch_id,
+                                      warcinfo_id=context.warcinfo_id, packaged=context.packaged,
+                                      refers_to=placed.record_id)
+        meta_id, meta_member = meta.record_id, record_member(meta, context.deflate)
+    placed_meta = output.write_member(meta_id, meta_member)
     entry["records"] = [
-        {"type": main.rec_type, "id": placed.record_id, "warc_file": warc_file,
+        {"type": main_type, "id": placed.record_id, "warc_file": context.warc_file,
          "offset": placed.offset, "length": placed.length, "sha256": placed.sha256},
-        {"type": "metadata", "id": placed_meta.record_id, "warc_file": warc_file,
+        {"type": "metadata", "id": placed_meta.record_id, "warc_file": context.warc_file,
          "offset": placed_meta.offset, "length": placed_meta.length,
          "sha256": placed_meta.sha256},
     ]
-    if original is None:
-        seen[seed.digest.sha256] = {**entry, "warc_date": layout.record_date(entry, packaged),
-                                    "batch": batch_id}
     return entry
 
 

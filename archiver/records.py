@@ -20,6 +20,7 @@ REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-dig
 CONFORMS_TO = "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
 EMPTY_DIGEST = "sha256:" + sha256_hex(b"")
 FIELDS_TYPE = "application/warc-fields"
+TRAILER = b"\r\n\r\n"
 
 Headers = list[tuple[str, str]]
 
@@ -36,6 +37,12 @@ class Record:
     @property
     def record_id(self) -> str:
         return dict(self.headers)["WARC-Record-ID"]
+
+    def head(self) -> bytes:
+        """The version line and headers up to the blank line, as warcio writes them."""
+        lines = [WARC_VERSION, *(f"{name}: {value}" for name, value in self.headers),
+                 f"Content-Length: {self.length}", "", ""]
+        return "\r\n".join(lines).encode("utf-8")
 
 
 def record_id(*parts: str) -> str:
@@ -63,7 +70,7 @@ def warcinfo(*, batch_id: str, date: str, filename: str, fields: bytes) -> Recor
 
 
 def resource(*, batch_id: str, warcinfo_id: str, uri: str, source_uri: str | None, date: str,
-             digest: str, content_type: str, body: BinaryIO, length: int) -> Record:
+             digest: str, content_type: str, body: BinaryIO | bytes, length: int) -> Record:
     rid = record_id("resource", batch_id, uri, digest)
     headers = _headers([
         ("WARC-Type", "resource"), ("WARC-Record-ID", rid), ("WARC-Warcinfo-ID", warcinfo_id),

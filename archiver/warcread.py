@@ -9,6 +9,13 @@ This module never imports the writing side.
 from __future__ import annotations
 
 import zlib
+
+try:  # ISA-L inflates the same streams about 2.5 times faster than zlib
+    from isal.isal_zlib import decompressobj, error as _isal_error
+    _INFLATE_ERRORS: tuple[type[Exception], ...] = (zlib.error, _isal_error)
+except ImportError:  # pragma: no cover
+    from zlib import decompressobj
+    _INFLATE_ERRORS = (zlib.error,)
 from dataclasses import dataclass, field
 from typing import BinaryIO, Callable
 
@@ -87,7 +94,7 @@ class MemberReader:
             return None
         member = Member(offset=self._offset)
         body = _RecordParser(member, sink, keep, self._limit)
-        inflater = zlib.decompressobj(31)
+        inflater = decompressobj(31)
         fed, compressed, chunk = 0, Hasher(), b""
         try:
             while not inflater.eof:
@@ -102,7 +109,7 @@ class MemberReader:
                     data = inflater.decompress(chunk, OUT)
                 body.feed(data)
             body.finish()
-        except zlib.error as err:
+        except _INFLATE_ERRORS as err:
             member.problem = member.problem or f"not a valid gzip member ({err})"
             return member
         except _Bad as err:

@@ -1,26 +1,25 @@
-"""Write records to a `.warc.gz` with warcio, one gzip member per record, noting where each lands.
+"""Write WARC records as gzip members, one member per record, and say where each one went.
 
-The digests are already in the headers, so warcio neither re-reads the body nor adds sha1 digests.
-warcio's writer stamps no dates or host names we did not give it when records are built this way.
+Every member's bytes are hashed as they are written: the per-record sha256 in the manifest pins
+damage that leaves a record readable (a changed gzip header, say) to that record.
 """
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
-from io import BytesIO
+from pathlib import Path
 from typing import BinaryIO
 
-from warcio.recordloader import ArcWarcRecord
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
-
 from .atomic import HashingWriter
-from .records import WARC_VERSION, Record
+from .deflate import Deflate, MemberWriter, gzip_member
+from .hashing import iter_blocks, sha256_hex
+from .records import TRAILER, Record
 
 
 @dataclass(frozen=True)
 class Placement:
-    """Where a record's gzip member sits in the WARC file, and the sha256 of the member's bytes."""
+    """Where a record's gzip member sits in the WARC file, and the member's own sha256."""
 
     record_id: str
     offset: int
@@ -28,25 +27,56 @@ class Placement:
     sha256: str
 
 
-class WarcOutput:
-    """Append records to an open binary file; `placements` lists them in order."""
+def record_member(record: Record, deflate: Deflate) -> bytes:
+    """A record with a block in memory, as one gzip member."""
+    assert isinstance(record.body, bytes)
+    return gzip_member(deflate, [record.head(), record.body, TRAILER])
 
-    def __init__(self, stream: BinaryIO) -> None:
+
+def stream_member(record: Record, deflate: Deflate, stream: BinaryIO) -> None:
+    """A record whose block is a stream, compressed into `stream` in bounded memory."""
+    writer = MemberWriter(deflate, stream)
+    writer.write(record.head())
+    if isinstance(record.body, bytes):
+        writer.write(record.body)
+    else:
+        for block in iter_blocks(record.body):
+            writer.write(block)
+    writer.write(TRAILER)
+    writer.close()
+
+
+class WarcOutput:
+    """Append records to an open binary file (with `tell`); `placements` lists them in order."""
+
+    def __init__(self, stream: BinaryIO, deflate: Deflate) -> None:
         self._stream = stream
+        self.deflate = deflate
         self.placements: list[Placement] = []
 
     def write(self, record: Record) -> Placement:
-        body = BytesIO(record.body) if isinstance(record.body, bytes) else record.body
-        headers = StatusAndHeaders("", list(record.headers), protocol=WARC_VERSION)
-        content_type = headers.get_header("Content-Type")
-        warc_record = ArcWarcRecord("warc", record.rec_type, headers, body, None, content_type,
-                                    record.length)
-        warc_record.payload_length = record.length
+        if isinstance(record.body, bytes):
+            return self.write_member(record.record_id, record_member(record, self.deflate))
         offset = self._stream.tell()
-        # A writer per member, so the member's own bytes are hashed as they pass: the digest
-        # that lets verification name a record whose gzip header alone was changed.
         member = HashingWriter(self._stream)
-        WARCWriter(member, gzip=True, warc_version=WARC_VERSION).write_record(warc_record)
-        placement = Placement(record.record_id, offset, member.tell(), member.hasher.hexdigest())
+        stream_member(record, self.deflate, member)
+        return self._placed(record.record_id, offset, member.hasher.hexdigest())
+
+    def write_member(self, record_id: str, member: bytes) -> Placement:
+        offset = self._stream.tell()
+        self._stream.write(member)
+        return self._placed(record_id, offset, sha256_hex(member))
+
+    def copy_member(self, record_id: str, path: Path) -> Placement:
+        """Append a member a worker compressed into a file (a large seed), then delete the file."""
+        offset = self._stream.tell()
+        member = HashingWriter(self._stream)
+        with open(path, "rb") as source:
+            shutil.copyfileobj(source, member, 1 << 20)
+        path.unlink()
+        return self._placed(record_id, offset, member.hasher.hexdigest())
+
+    def _placed(self, record_id: str, offset: int, sha256: str) -> Placement:
+        placement = Placement(record_id, offset, self._stream.tell() - offset, sha256)
         self.placements.append(placement)
         return placement

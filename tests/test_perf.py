@@ -1,0 +1,151 @@
+"""Parallel packing and verifying give the same bytes and reports; the compiled schema check
+agrees with jsonschema; the streamed manifest equals canonical.pretty of the document."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from archiver import schema
+from archiver.canonical import indented, pretty
+from archiver.manifest import snapshot_id
+from archiver.manifestout import records_text
+from archiver.pack import pack
+from archiver.verify import verify
+
+PACKAGED = datetime(2024, 1, 1, tzinfo=timezone.utc)
+HEADER = ("- batch: perf-test\n\n| file | title | source | language | captured |\n"
+          "|---|---|---|---|---|\n")
+
+
+def _seeds(folder: Path, *, big: int = 0) -> Path:
+    rows = []
+    for number in range(40):
+        text = (f"seed {number % 30} " * (50 + number % 30 * 37)).encode()  # some repeat: revisits
+        name = f"d{number % 3}/s{number:02d}.txt"
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(text)
+        rows.append(f"| {name} | Seed {number} | test | en | 2023-05-0{1 + number % 9} |")
+    if big:
+        (folder / "big.bin").write_bytes(bytes(range(256)) * (big // 256))
+        rows.append("| big.bin | Big | test | und | unknown |")
+    (folder / "INDEX.md").write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def seeds(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _seeds(tmp_path_factory.mktemp("seeds"), big=9 << 20)
+
+
+@pytest.fixture(scope="module")
+def packed(seeds: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    outs = {}
+    for jobs in (1, 2, None):
+        out = tmp_path_factory.mktemp(f"out{jobs}")
+        pack(seeds, out_dir=out, packaged=PACKAGED, jobs=jobs)
+        outs[str(jobs)] = out
+    return outs
+
+
+@pytest.mark.parametrize("name", ["perf-test.warc.gz", "perf-test.manifest.json",
+                                  "perf-test.manifest.json.sha256"])
+def test_every_jobs_gives_the_same_bytes(packed: dict[str, Path], name: str) -> None:
+    first = (packed["1"] / name).read_bytes()
+    assert (packed["2"] / name).read_bytes() == first
+    assert (packed["None"] / name).read_bytes() == first
+
+
+def test_streamed_manifest_is_canonical(packed: dict[str, Path]) -> None:
+    data = (packed["1"] / "perf-test.manifest.json").read_bytes()
+    document = json.loads(data)
+    assert pretty(document) == data
+    assert snapshot_id(document) == document["snapshot_id"]
+    assert not list(Draft202012Validator(schema.manifest_schema()).iter_errors(document))
+    assert any(seed["duplicate_of"] for seed in document["seeds"])
+
+
+def test_compression_changes_no_digest(seeds: Path, packed: dict[str, Path],
+                                       tmp_path: Path) -> None:
+    pack(seeds, out_dir=tmp_path, packaged=PACKAGED, jobs=2, compression="zlib-6")
+    ours = json.loads((tmp_path / "perf-test.manifest.json").read_bytes())
+    theirs = json.loads((packed["1"] / "perf-test.manifest.json").read_bytes())
+    assert ours["snapshot_id"] == theirs["snapshot_id"]
+    assert [s["sha256"] for s in ours["seeds"]] == [s["sha256"] for s in theirs["seeds"]]
+    assert "zlib" in ours["warc_files"][0]["compression"]
+    assert verify(tmp_path / "perf-test.manifest.json", jobs=2).ok
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_verify_in_parallel(packed: dict[str, Path], jobs: int) -> None:
+    report = verify(packed["1"] / "perf-test.manifest.json", jobs=jobs)
+    assert report.ok, report.problems
+    assert report.records_checked == 1 + 2 * 41
+
+
+def test_damage_is_reported_the_same_for_every_jobs(packed: dict[str, Path],
+                                                    tmp_path: Path) -> None:
+    for name in ("perf-test.warc.gz", "perf-test.manifest.json", "perf-test.manifest.json.sha256"):
+        (tmp_path / name).write_bytes((packed["1"] / name).read_bytes())
+    warc = tmp_path / "perf-test.warc.gz"
+    data = bytearray(warc.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    warc.write_bytes(bytes(data))
+    reports = [verify(tmp_path / "perf-test.manifest.json", jobs=jobs) for jobs in (1, 2)]
+    assert not reports[0].ok
+    assert reports[0].problems == reports[1].problems
+
+
+def test_warcio_reads_the_output(packed: dict[str, Path]) -> None:
+    result = subprocess.run([sys.executable, "-m", "warcio.cli", "check",
+                             str(packed["1"] / "perf-test.warc.gz")], capture_output=True)
+    assert result.returncode == 0, result.stdout
+
+
+def test_records_text_matches_the_generic_form() -> None:
+    records = [{"type": "resource", "id": "<urn:uuid:x>", "warc_file": "a.warc.gz", "offset": 0,
+                "length": 10, "sha256": "0" * 64},
+               {"type": "metadata", "id": "<urn:uuid:y>", "warc_file": "a.warc.gz",
+                "offset": 10, "length": 5, "sha256": "f" * 64}]
+    assert records_text(records) == indented(records, 3)
+
+
+def _broken(document: dict) -> list[dict]:
+    variants = []
+    for change in (
+        lambda d: d.pop("snapshot_id"),
+        lambda d: d.update(schema_version="2.0"),
+        lambda d: d["seeds"][0].update(sha256="XYZ"),
+        lambda d: d["seeds"][0].update(bytes=-1),
+        lambda d: d["seeds"][0].update(media_type="text/pl$ain"),
+        lambda d: d["seeds"][0]["records"].append(d["seeds"][0]["records"][0]),
+        lambda d: d["seeds"][0]["records"][1].update(type="resource"),
+        lambda d: d["seeds"][0]["records"][0].update(type="metadata"),
+        lambda d: d["seeds"][0].update(extra_field=1),
+        lambda d: d["warc_files"][0].update(compression=""),
+        lambda d: d["warc_files"][0]["warcinfo"].update(id="<urn:uuid:nope>"),
+        lambda d: d["batch"].update(id="Bad Id"),
+        lambda d: d.update(packaged="2024-01-01"),
+    ):
+        variant = copy.deepcopy(document)
+        change(variant)
+        variants.append(variant)
+    return variants
+
+
+def test_compiled_validator_agrees_with_jsonschema(packed: dict[str, Path]) -> None:
+    document = json.loads((packed["1"] / "perf-test.manifest.json").read_bytes())
+    reference = Draft202012Validator(schema.manifest_schema())
+    for variant in [document, *_broken(document)]:
+        assert schema.is_valid(variant) == reference.is_valid(variant), variant
+    broken = _broken(document)
+    assert sum(not schema.is_valid(variant) for variant in broken) >= len(broken) - 1
+    assert schema.seed_errors(document["seeds"][0]) == []
+    assert schema.seed_errors({**document["seeds"][0], "bytes": "x"})
