@@ -6,11 +6,18 @@ document indented for people (`pretty`). No floats anywhere: JCS prints floats t
 way, and a float's text differs between producers, so a hash over one would not be reproducible.
 For the strings and integers a manifest holds, the JCS bytes equal the sorted compact JSON used
 before, so snapshot ids did not change when this module moved to `rfc8785`.
+
+Speed (issue 5): where JCS and the standard library's C encoder provably agree (object keys all
+ASCII, so UTF-16 and code-point order are one order; no floats; strings that are valid Unicode),
+`compact` uses the C encoder, about fifteen times faster than `rfc8785`'s pure Python; anything
+else goes to `rfc8785`. `indented` writes `json.dumps(indent=2, sort_keys=True)`'s text without
+the standard library's slow pure-Python indenting encoder. Tests hold both to their references.
 """
 
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring
 from typing import Any
 
 import rfc8785
@@ -20,18 +27,36 @@ from .hashing import sha256_hex
 
 def pretty(document: Any) -> bytes:
     """The manifest file's bytes: indented for people, still canonical."""
-    _refuse_floats(document)
-    return (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    return (indented(document, 0) + "\n").encode("utf-8")
 
 
 def compact(document: Any) -> bytes:
     """RFC 8785 canonical bytes: what every JSON hash is taken over."""
-    _refuse_floats(document)
+    if _plain(document):
+        try:
+            return json.dumps(document, sort_keys=True, separators=(",", ":"),
+                              ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: rfc8785 says what is wrong
+            pass
     return rfc8785.dumps(document)
 
 
 def digest_label(document: Any) -> str:
     return "sha256:" + sha256_hex(compact(document))
+
+
+def _plain(value: Any) -> bool:
+    """True if every object key is ASCII; raise TypeError on a float anywhere."""
+    kind = type(value)
+    if kind is dict:
+        return all(type(key) is str and key.isascii() and _plain(item)
+                   for key, item in value.items())
+    if kind is list or kind is tuple:
+        return all(_plain(item) for item in value)
+    if kind is str or kind is int or value is None or kind is bool:
+        return True
+    _refuse_floats(value)
+    return False
 
 
 def _refuse_floats(value: Any) -> None:
@@ -47,10 +72,53 @@ def _refuse_floats(value: Any) -> None:
 
 def indented(value: Any, depth: int) -> str:
     """`value` as `pretty` writes it `depth` levels deep (no newline before or after)."""
-    _refuse_floats(value)
-    text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
-    # JSON strings never hold a raw newline, so every newline here is layout.
-    return text.replace("\n", "\n" + "  " * depth) if depth else text
+    out: list[str] = []
+    _indent(value, "\n" + "  " * depth, out)
+    return "".join(out)
+
+
+def _indent(value: Any, newline: str, out: list[str]) -> None:
+    """Append `json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)`'s pieces."""
+    kind = type(value)
+    if kind is str:
+        out.append(encode_basestring(value))
+    elif kind is dict:
+        if not value:
+            out.append("{}")
+            return
+        inner = newline + "  "
+        out.append("{")
+        separator = inner
+        for key in sorted(value):
+            if type(key) is not str:
+                raise TypeError("object keys must be strings in canonical JSON")
+            out.append(separator)
+            out.append(encode_basestring(key))
+            out.append(": ")
+            _indent(value[key], inner, out)
+            separator = "," + inner
+        out.append(newline + "}")
+    elif kind is list or kind is tuple:
+        if not value:
+            out.append("[]")
+            return
+        inner = newline + "  "
+        out.append("[")
+        separator = inner
+        for item in value:
+            out.append(separator)
+            _indent(item, inner, out)
+            separator = "," + inner
+        out.append(newline + "]")
+    elif value is None:
+        out.append("null")
+    elif kind is bool:
+        out.append("true" if value else "false")
+    elif kind is int:
+        out.append(int.__repr__(value))
+    else:
+        _refuse_floats(value)
+        raise TypeError(f"{kind.__name__} is not allowed in canonical JSON")
 
 
 def string(value: str) -> str:

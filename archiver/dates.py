@@ -7,6 +7,7 @@ exactly that. Only the WARC-Date header needs a full timestamp, and it is writte
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -47,6 +48,7 @@ class Capture:
         return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@functools.lru_cache(maxsize=4096)  # a batch repeats a few dates; records ask three times a seed
 def parse_capture(text: str) -> Capture:
     """Parse a `captured` cell; raise ValueError saying what is wrong."""
     text = text.strip()

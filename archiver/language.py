@@ -34,9 +34,9 @@ MODEL: Final = "lite"
 NO_LANGUAGE = "zxx"
 UNDETERMINED = "und"
 
-# fastText reads text as a bag of words: the opening few thousand characters are a sample as
+# fastText reads text as a bag of words: the opening thousand characters are a sample as
 # good as the whole, and keep the time per seed small and even.
-SAMPLE_CHARS = 5000
+SAMPLE_CHARS = 1000
 # Below this many letters the model's top guess is little better than chance.
 MIN_LETTERS = 20
 
@@ -72,7 +72,7 @@ def detect_language(text: str) -> LanguageResult:
     the detector whose rules these are, so every result has the same shape.
     """
     sample = " ".join(text[:SAMPLE_CHARS].split())  # fastText refuses newlines
-    letters = sum(1 for ch in sample if ch.isalpha())
+    letters = sum(map(str.isalpha, sample))
     if letters == 0:
         return _result(NO_LANGUAGE, 100)
     if letters < MIN_LETTERS:
@@ -84,6 +84,7 @@ def detect_language(text: str) -> LanguageResult:
     return _result(_tag_for(label, sample), round(score * 100))
 
 
+@functools.lru_cache(maxsize=1024)
 def normalize_tag(tag: str) -> str:
     """`tag` in canonical form: registry case, deprecated codes replaced ("iw" -> "he").
 
@@ -94,6 +95,7 @@ def normalize_tag(tag: str) -> str:
     return str(langcodes.standardize_tag(tag))
 
 
+@functools.lru_cache(maxsize=4096)
 def same_language(declared: str, detected: str) -> bool:
     """Whether a detected tag agrees with a declared one, for the "they disagree" warning.
 

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from archiver import manifest
-from archiver.canonical import compact, digest_label, pretty
+from archiver.canonical import compact, digest_label, indented, pretty
 from conftest import REPO
 
 COMMITTED = REPO / "manifests" / "cac-voice-social-2021.manifest.json"
@@ -24,6 +24,39 @@ _DOCUMENTS = st.recursive(_SCALARS, lambda inner: st.lists(inner) | st.dictionar
 @given(_DOCUMENTS)
 def test_compact_is_rfc8785(document):
     assert compact(document) == rfc8785.dumps(document)
+
+
+# ASCII keys, as every manifest has: the fast path through the standard library's C encoder.
+_ASCII_KEYED = st.recursive(
+    _SCALARS, lambda inner: st.lists(inner) | st.dictionaries(st.text(st.characters(max_codepoint=127)), inner),
+    max_leaves=30)
+
+
+@given(_ASCII_KEYED)
+def test_compact_is_rfc8785_for_manifest_shaped_documents(document):
+    try:
+        expected = rfc8785.dumps(document)
+    except Exception as err:  # a lone surrogate: both refuse it the same way
+        with pytest.raises(type(err)):
+            compact(document)
+        return
+    assert compact(document) == expected
+
+
+@given(_DOCUMENTS | _ASCII_KEYED, st.integers(0, 4))
+def test_pretty_and_indented_are_the_standard_librarys_indented_json(document, depth):
+    reference = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False)
+    assert indented(document, depth) == reference.replace("\n", "\n" + "  " * depth)
+    try:
+        encoded = (reference + "\n").encode("utf-8")
+    except UnicodeEncodeError:
+        return
+    assert pretty(document) == encoded
+
+
+def test_committed_manifest_is_pretty_of_itself():
+    data = COMMITTED.read_bytes()
+    assert pretty(json.loads(data)) == data
 
 
 @given(st.dictionaries(st.text(alphabet=st.characters(max_codepoint=0xD7FF)), _SCALARS))
