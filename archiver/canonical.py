@@ -122,4 +122,5 @@ def _indent(value: Any, newline: str, out: list[str]) -> None:
 
 
 def string(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    """A JSON string, as `pretty` writes it."""
+    return encode_basestring(value)

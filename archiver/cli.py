@@ -7,7 +7,6 @@ import json
 import os
 import re
 import sys
-from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any, Callable, Optional
@@ -35,6 +34,8 @@ app = typer.Typer(
 
 
 # Terminal control bytes from a crafted manifest or file name must not reach the terminal raw.
+# Warnings found while packing (language disagreements) printed one per line; the rest counted.
+MAX_WARNINGS = 20
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -115,8 +116,12 @@ def pack(
         result = pack_seeds(seeds_dir, out_dir=out, packaged=packaged, force=force,
                             previous=previous, prepared=work, jobs=jobs, compression=compression)
     summary = _pack_summary(result)
-    for warning in result.warnings[len(work.warnings):]:
+    later = result.warnings[len(work.warnings):]
+    for warning in later[:MAX_WARNINGS]:
         _say(f"archiver: warning: {warning}", err=True)
+    if len(later) > MAX_WARNINGS:
+        _say(f"archiver: warning: … and {len(later) - MAX_WARNINGS} more like these "
+             "(--json lists them all)", err=True)
     if as_json:
         typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
     elif not quiet:
@@ -124,16 +129,13 @@ def pack(
 
 
 def _pack_summary(result: PackResult) -> dict[str, Any]:
-    document = result.document
-    languages = Counter(seed["language"]["declared"] for seed in document["seeds"])
+    document, tally = result.document, result.tally
     return {
         "manifest": str(result.manifest_path), "sidecar": str(result.sidecar_path),
         "warc_files": [str(path) for path in result.warc_paths],
         "snapshot_id": document["snapshot_id"], "batch": document["batch"]["id"],
-        "seeds": len(document["seeds"]),
-        "revisits": sum(1 for s in document["seeds"] if s["duplicate_of"]),
-        "bytes": sum(seed["bytes"] for seed in document["seeds"]),
-        "languages": dict(sorted(languages.items())), "unchanged": result.unchanged,
+        "seeds": tally.seeds, "revisits": tally.revisits, "bytes": tally.bytes,
+        "languages": dict(sorted(tally.languages.items())), "unchanged": result.unchanged,
         "warnings": result.warnings,
     }
 

@@ -4,10 +4,11 @@ build manifest → check it against the schema → publish atomically."""
 from __future__ import annotations
 
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO, Callable, NamedTuple
 
 from . import layout, manifest
 from .atomic import HashingWriter, discard, folder_lock, publish, same_bytes, temp_path, write_bytes
@@ -28,13 +29,59 @@ Progress = Callable[[int], None]
 
 
 @dataclass
+class Tally:
+    """What a pack did, counted as it went (the entries themselves are only in the manifest)."""
+
+    seeds: int = 0
+    revisits: int = 0
+    bytes: int = 0
+    languages: Counter[str] = field(default_factory=Counter)
+    earlier: set[tuple[str, str]] = field(default_factory=set)  # (batch, WARC) revisited
+
+    def add(self, entry: dict[str, Any], batch_id: str) -> None:
+        self.seeds += 1
+        self.bytes += entry["bytes"]
+        self.languages[entry["language"]["declared"]] += 1
+        duplicate = entry["duplicate_of"]
+        if duplicate:
+            self.revisits += 1
+            if duplicate["batch"] != batch_id:
+                self.earlier.add((duplicate["batch"], duplicate["warc_file"]))
+
+
+@dataclass
 class PackResult:
     manifest_path: Path
     sidecar_path: Path
     warc_paths: list[Path]
-    document: dict[str, Any]
+    document: dict[str, Any]  # the manifest's fields but its seeds
+    tally: Tally
     warnings: list[str] = field(default_factory=list)
     unchanged: bool = False
+
+
+class Original(NamedTuple):
+    """The first stored copy of a payload: what a revisit record of the same bytes names.
+
+    A tuple, not the entry: one is kept per distinct payload for the whole pack."""
+
+    path: str
+    id: str
+    record_id: str
+    warc_file: str
+    batch: str
+    warc_date: str
+
+    @classmethod
+    def of(cls, entry: dict[str, Any]) -> "Original":
+        """From `chain.archived_seeds`' form of an earlier batch's entry."""
+        first = entry["records"][0]
+        return cls(entry["path"], entry["id"], first["id"], first["warc_file"], entry["batch"],
+                   entry["warc_date"])
+
+    def as_entry(self) -> dict[str, Any]:
+        """The shape `layout.main_record` takes as `original`."""
+        return {"id": self.id, "warc_date": self.warc_date, "records": [{"id": self.record_id}]}
 
 
 @dataclass
@@ -104,7 +151,7 @@ def pack(seeds_dir: Path, *, out_dir: Path, packaged: datetime, force: bool = Fa
     sidecar_final = manifest_final.with_name(manifest_final.name + ".sha256")
     temps = [temp_path(warc_final), temp_path(manifest_final), temp_path(sidecar_final)]
     try:
-        document, warnings = _write_snapshot(work, temps, warc_final.name, packaged, out_dir,
+        document, tally, warnings = _write_snapshot(work, temps, warc_final.name, packaged, out_dir,
                                              on_progress, history, deflate,
                                              jobs or default_jobs())
         with folder_lock(out_dir):
@@ -121,7 +168,7 @@ def pack(seeds_dir: Path, *, out_dir: Path, packaged: datetime, force: bool = Fa
     except BaseException:
         discard(temps)
         raise
-    return PackResult(manifest_final, sidecar_final, [warc_final], document,
+    return PackResult(manifest_final, sidecar_final, [warc_final], document, tally,
                       work.warnings + warnings, unchanged)
 
 
@@ -140,7 +187,7 @@ def _history(previous: Path, out_dir: Path, batch_id: str) -> list[Link]:
 
 def _write_snapshot(work: Plan, temps: list[Path], warc_file: str, packaged: datetime,
                     out_dir: Path, on_progress: Progress | None, history: list[Link] | None,
-                    deflate: Deflate, jobs: int) -> tuple[dict[str, Any], list[str]]:
+                    deflate: Deflate, jobs: int) -> tuple[dict[str, Any], Tally, list[str]]:
     batch = work.index.batch
     document = manifest.new_document(
         batch, packaged=warc_timestamp(packaged),
@@ -154,12 +201,14 @@ def _write_snapshot(work: Plan, temps: list[Path], warc_file: str, packaged: dat
         context = Context(batch.batch_id, info.record_id, document["packaged"], warc_file,
                           deflate, out_dir)
         writer = ManifestWriter(manifest_stream, document, out_dir)
-        seen = archived_seeds(history or [])
+        seen = {sha256: Original.of(entry)
+                for sha256, entry in archived_seeds(history or []).items()}
+        tally = Tally()
         try:
             for item in composed(context, work.seeds, jobs=jobs):
                 entry = _place(output, item, context, seen)
                 writer.add(item.text, item.snapshot_text, entry)
-                document["seeds"].append(entry)
+                tally.add(entry, batch.batch_id)
                 if item.warning:
                     warnings.append(item.warning)
                 if on_progress:
@@ -167,12 +216,11 @@ def _write_snapshot(work: Plan, temps: list[Path], warc_file: str, packaged: dat
             _sync(stream)
             document["warc_files"] = [{
                 "name": warc_file, "bytes": hashing.tell(), "sha256": hashing.hasher.hexdigest(),
-                "records": len(output.placements), "compression": compression,
+                "records": output.count, "compression": compression,
                 "warcinfo": {"id": info.record_id, "offset": info.offset, "length": info.length,
                              "sha256": info.sha256},
             }]
-            document["dependencies"] = _dependencies(document["seeds"], batch.batch_id,
-                                                     history or [])
+            document["dependencies"] = _dependencies(tally.earlier, history or [])
             document["snapshot_id"] = writer.snapshot_id()
             problems = schema_errors({**document, "seeds": []})
             if problems:
@@ -183,16 +231,13 @@ def _write_snapshot(work: Plan, temps: list[Path], warc_file: str, packaged: dat
         _sync(manifest_stream)
     sidecar = manifest.sidecar_text(manifest.manifest_name(batch.batch_id), digest)
     write_bytes(temps[2], sidecar.encode())
-    return document, warnings
+    return document, tally, warnings
 
 
-def _dependencies(seeds: list[dict[str, Any]], batch_id: str,
-                  history: list[Link]) -> list[dict[str, str]]:
+def _dependencies(earlier: set[tuple[str, str]], history: list[Link]) -> list[dict[str, str]]:
     manifests = {link.batch_id: link.path.name for link in history}
-    found = {(s["duplicate_of"]["batch"], s["duplicate_of"]["warc_file"])
-             for s in seeds if s["duplicate_of"] and s["duplicate_of"]["batch"] != batch_id}
     return [{"batch": batch, "manifest": manifests[batch], "warc_file": warc}
-            for batch, warc in sorted(found)]
+            for batch, warc in sorted(earlier)]
 
 
 def _create(path: Path) -> BinaryIO:
@@ -208,7 +253,7 @@ def _sync(stream: BinaryIO) -> None:
 
 
 def _place(output: WarcOutput, item: Composed, context: Context,
-           seen: dict[str, dict[str, Any]]) -> dict[str, Any]:
+           seen: dict[str, Original]) -> dict[str, Any]:
     """Write a composed seed's records, as a revisit if an earlier seed had the same bytes."""
     entry = item.entry
     original = seen.get(entry["sha256"])
@@ -218,20 +263,18 @@ def _place(output: WarcOutput, item: Composed, context: Context,
             placed = output.copy_member(item.main_id, item.main)
         else:
             placed = output.write_member(item.main_id, item.main)
-        seen[entry["sha256"]] = {"path": entry["path"], "id": entry["id"], "batch": context.batch_id,
-                                 "records": [{"id": placed.record_id,
-                                              "warc_file": context.warc_file}],
-                                 "warc_date": layout.record_date(entry, context.packaged)}
+        seen[entry["sha256"]] = Original(entry["path"], entry["id"], placed.record_id,
+                                         context.warc_file, context.batch_id,
+                                         layout.record_date(entry, context.packaged))
     else:
         item.discard()
         main = layout.main_record(entry, batch_id=context.batch_id,
                                   warcinfo_id=context.warcinfo_id, packaged=context.packaged,
-                                  original=original, body=None)
+                                  original=original.as_entry(), body=None)
         placed = output.write(main)
         main_type = main.rec_type
-        entry["duplicate_of"] = {"path": original["path"], "record_id": original["records"][0]["id"],
-                                 "warc_file": original["records"][0]["warc_file"],
-                                 "batch": original["batch"]}
+        entry["duplicate_of"] = {"path": original.path, "record_id": original.record_id,
+                                 "warc_file": original.warc_file, "batch": original.batch}
         meta = layout.metadata_record(entry, batch_id=context.batch_id,
                                       warcinfo_id=context.warcinfo_id, packaged=context.packaged,
                                       refers_to=placed.record_id)

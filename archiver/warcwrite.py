@@ -47,12 +47,12 @@ def stream_member(record: Record, deflate: Deflate, stream: BinaryIO) -> None:
 
 
 class WarcOutput:
-    """Append records to an open binary file (with `tell`); `placements` lists them in order."""
+    """Append records to an open binary file (with `tell`), counting them."""
 
     def __init__(self, stream: BinaryIO, deflate: Deflate) -> None:
         self._stream = stream
         self.deflate = deflate
-        self.placements: list[Placement] = []
+        self.count = 0
 
     def write(self, record: Record) -> Placement:
         if isinstance(record.body, bytes):
@@ -77,6 +77,5 @@ class WarcOutput:
         return self._placed(record_id, offset, member.hasher.hexdigest())
 
     def _placed(self, record_id: str, offset: int, sha256: str) -> Placement:
-        placement = Placement(record_id, offset, self._stream.tell() - offset, sha256)
-        self.placements.append(placement)
-        return placement
+        self.count += 1
+        return Placement(record_id, offset, self._stream.tell() - offset, sha256)

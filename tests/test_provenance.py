@@ -85,6 +85,22 @@ def test_disagreement_is_a_warning_naming_the_seed(tmp_path):
     assert (seed["language"]["declared"], seed["language"]["detected"]["tag"]) == ("de", "fr")
 
 
+def test_many_disagreements_print_twenty_lines_and_a_count(tmp_path):
+    """A large batch of mislabelled seeds warns about the first twenty; --json lists all."""
+    french = (FIXTURES / "fr.utf-8.txt").read_bytes()
+    names = [f"s{number:02d}.txt" for number in range(25)]
+    seeds = make_seeds(tmp_path / "seeds", {name: french + name.encode() for name in names},
+                       rows=[(name, "t", "fixture", "de", "2024", "") for name in names])
+    result = run("pack", seeds, "--out", tmp_path / "out", "--date", "2024-06-01", "--json")
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 21
+    assert all(f"{name}:" in line for name, line in zip(names[:20], lines))
+    assert lines[-1] == "archiver: warning: … and 5 more like these (--json lists them all)"
+    summary = json.loads(result.stdout)
+    assert len(summary["warnings"]) == 25 and summary["seeds"] == 25
+
+
 def test_declared_charset_overrides_detection(tmp_path):
     data = "Příliš žluťoučký kůň úpěl ďábelské ódy.".encode("cp1250")
     seeds = make_seeds(tmp_path / "seeds", {"cz.txt": data})
