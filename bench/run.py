@@ -1,8 +1,7 @@
 """Benchmark archiver pack/verify against reference tools, side by side, alternating runs.
 
-Setup (once):  apt-get install -y pigz
-               /work/venv-perf/bin/pip install -e '.[test]' fastwarc warcio
-Run:           /work/venv-perf/bin/python bench/run.py --root /tmp/archiver-bench [--quick]
+Setup (once):  apt-get install -y pigz && pip install -e '.[test]'   (the test extra has FastWARC)
+Run:           python bench/run.py --root /tmp/archiver-bench [--quick]
 
 Corpora are generated deterministically under --root (never in the repo): c10k (10,000 files of
 2-20 KB), c100k (100,000 files of 300 B), big (one 1 GiB seed and four of 100 MiB). Each timed
@@ -50,6 +49,18 @@ with open(sys.argv[2], "rb") as f:
         if rid in want and hashlib.sha256(body).hexdigest() != want[rid]:
             bad += 1
 sys.exit(1 if bad or whole.hexdigest() != doc["warc_files"][0]["sha256"] else 0)
+'''
+# What pack's schema checks cost: every entry through the compiled validator (as workers do while
+# packing), then the document without its seeds (as the packer does at the end). One core.
+SCHEMA_SHARE = r'''
+import json, sys, time
+from archiver.schema import schema_errors, seed_errors
+doc = json.load(open(sys.argv[1]))
+start = time.perf_counter()
+for entry in doc["seeds"]:
+    assert not seed_errors(entry)
+assert not schema_errors({**doc, "seeds": []})
+print(time.perf_counter() - start)
 '''
 MEASURE = r'''
 import resource, subprocess, sys, time, json
@@ -115,7 +126,18 @@ def main() -> None:
             for key, command in cmds.items():  # alternate: one of each per round
                 runs[key].append(timed(command))
         tables[name] = _table(name, runs, args.root, tag)
+        if name != "big":
+            tables[name]["schema"] = _schema_seconds(args.root, tag, repeat)
     _goals(tables, sizes["c100k"]["count"] - sizes["c10k"]["count"])
+
+
+def _schema_seconds(root: Path, tag: str, repeat: int) -> float:
+    manifest = root / f"out-{tag}" / f"bench-{tag}.manifest.json"
+    times = [float(subprocess.run([sys.executable, "-c", SCHEMA_SHARE, str(manifest)], check=True,
+                                  capture_output=True, text=True).stdout) for _ in range(repeat)]
+    seconds = statistics.median(times)
+    print(f"\nschema checks as pack makes them (one core): {seconds:.2f} s")
+    return seconds
 
 
 def _table(name: str, runs: dict[str, list[dict]], root: Path, tag: str) -> dict:
@@ -148,6 +170,9 @@ def _goals(tables: dict, more_seeds: int) -> None:
                  t["archiver verify"]["wall"] / t["fastwarc verify"]["wall"], 1.0)
             if "size" in t:
                 goal(f"{name} WARC size / tar|pigz size", t["size"]["warc"] / t["size"]["tgz"], 1.0)
+            if "schema" in t:
+                goal(f"{name} schema checks / pack time", t["schema"] / t["archiver pack"]["wall"],
+                     0.10)
     if "big" in tables:
         for key in ("archiver pack", "archiver verify"):
             goal(f"big: {key} peak RSS", tables["big"][key]["rss"], 64, " MiB")
