@@ -46,18 +46,32 @@ def read_span(path: Path, start: int, end: int, limit: int | None) -> list[Membe
     return members if offset == end else None
 
 
-def read_in_parallel(path: Path, offsets: list[int], size: int, jobs: int,
-                     limit: int | None) -> tuple[list[Member], Digest] | None:
-    """Every member and the file's digest, or None if a span did not read cleanly."""
-    ranges = spans(offsets, size, jobs * SPANS_PER_JOB)
-    try:
-        with ThreadPoolExecutor(1) as thread, process_pool(jobs) as pool:
-            digest = thread.submit(sha256_file, path)
-            results = list(pool.map(read_span, [path] * len(ranges), *zip(*ranges),
-                                    [limit] * len(ranges)))
-            whole = digest.result()
-    except OSError:  # unreadable: the sequential read says so, in the report's words
-        return None
-    if any(result is None for result in results):
-        return None
-    return [member for result in results for member in result or []], whole
+class ParallelRead:
+    """Every member of a WARC and the file's digest, read by worker processes from the moment it
+    is made, so the caller can do its own work meanwhile; `result` waits for them."""
+
+    def __init__(self, path: Path, offsets: list[int], size: int, jobs: int,
+                 limit: int | None) -> None:
+        ranges = spans(offsets, size, jobs * SPANS_PER_JOB)
+        self._thread = ThreadPoolExecutor(1)
+        self._pool = process_pool(jobs)
+        self._digest = self._thread.submit(sha256_file, path)
+        self._parts = [self._pool.submit(read_span, path, start, end, limit)
+                       for start, end in ranges]
+
+    def result(self) -> tuple[list[Member], Digest] | None:
+        """The members and digest, or None if a span did not read cleanly (or at all)."""
+        try:
+            results = [part.result() for part in self._parts]
+            whole = self._digest.result()
+        except OSError:  # unreadable: the sequential read says so, in the report's words
+            return None
+        finally:
+            self.close()
+        if any(result is None for result in results):
+            return None
+        return [member for result in results for member in result or []], whole
+
+    def close(self) -> None:
+        self._pool.shutdown(cancel_futures=True)
+        self._thread.shutdown(cancel_futures=True)

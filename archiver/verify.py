@@ -24,7 +24,7 @@ from . import layout, manifest
 from .errors import ArchiverError
 from .hashing import Hasher, sha256_file, sha256_hex
 from .chain import Link, earlier_links, find_seed
-from .parallelread import read_in_parallel
+from .parallelread import ParallelRead
 from .workers import default_jobs
 from .records import Record
 from .schema import schema_errors
@@ -124,12 +124,47 @@ def _verify_one(manifest_path: Path, *, warc: Path | None, fast: bool, jobs: int
             links += earlier_links(links[0])
         except ArchiverError as err:
             report.add("chain-broken", str(manifest_path), str(err))
-    expected = _expected_records(document, report, str(manifest_path), links)
-    for warc_entry in document["warc_files"]:
-        path = manifest.warc_location(manifest_path, warc_entry["name"], warc)
-        _check_warc(path, warc_entry, [e for e in expected if e.warc_file == warc_entry["name"]],
-                    report, fast, jobs)
+    paths = {entry["name"]: manifest.warc_location(manifest_path, entry["name"], warc)
+             for entry in document["warc_files"]}
+    # Workers start reading the WARC now, while this process works out what it should hold.
+    reads = {} if fast or jobs < 2 else {
+        entry["name"]: _start_read(paths[entry["name"]], entry, document, len(data), jobs)
+        for entry in document["warc_files"]}
+    try:
+        expected = _expected_records(document, report, str(manifest_path), links)
+        for warc_entry in document["warc_files"]:
+            name = warc_entry["name"]
+            _check_warc(paths[name], warc_entry, [e for e in expected if e.warc_file == name],
+                        report, fast, reads.get(name))
+    finally:
+        for pending in reads.values():
+            if pending is not None:
+                pending.close()
     return report, links
+
+
+def _start_read(path: Path, entry: dict[str, Any], document: dict[str, Any], manifest_size: int,
+                jobs: int) -> ParallelRead | None:
+    """Read a WARC on every core if the manifest's records tile it exactly, else leave it to
+    the sequential read. No block may inflate past the largest seed or the manifest's own size
+    (metadata and warcinfo blocks are made from the manifest), so a gzip bomb stops early."""
+    spans = [(entry["warcinfo"]["offset"], entry["warcinfo"]["length"])]
+    spans += [(record["offset"], record["length"]) for seed in document["seeds"]
+              for record in seed["records"] if record["warc_file"] == entry["name"]]
+    spans.sort()
+    position = 0
+    for offset, length in spans:
+        if offset != position:
+            return None
+        position += length
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode) or info.st_size != position or position != entry["bytes"]:
+        return None
+    limit = max([manifest_size, *(seed["bytes"] for seed in document["seeds"])])
+    return ParallelRead(path, [offset for offset, _ in spans], position, jobs, limit)
 
 
 def _merge_earlier(report: Report, link: Link, earlier: Report,
@@ -271,7 +306,7 @@ def _original(seed: dict[str, Any], by_path: dict[str, Any], packaged: str, batc
 
 
 def _check_warc(path: Path, entry: dict[str, Any], expected: list[Expected], report: Report,
-                fast: bool, jobs: int) -> None:
+                fast: bool, pending: ParallelRead | None) -> None:
     name = entry["name"]
     try:
         info = path.stat()
@@ -293,10 +328,7 @@ def _check_warc(path: Path, entry: dict[str, Any], expected: list[Expected], rep
     # No record may claim more than the largest block the manifest promises: a gzip bomb or a
     # forged Content-Length stops at its header instead of being inflated.
     limit = max((item.record.length for item in expected), default=0)
-    found = None
-    if tiled and jobs > 1:
-        found = read_in_parallel(path, [item.offset for item in expected], info.st_size, jobs,
-                                 limit)
+    found = pending.result() if pending is not None and tiled else None
     if found is None:  # one core, or damage: one sequential read reports it exactly
         members = _read_warc(path, entry, report, limit)
     else:
