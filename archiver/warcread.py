@@ -22,6 +22,7 @@ from typing import BinaryIO, Callable
 from .hashing import Hasher
 
 READ = 1 << 20
+FEED = 16 << 10  # what the inflater is given at a time: a member's leftover input is copied once
 OUT = 1 << 20
 MAX_HEADER = 64 << 10
 TRAILER = b"\r\n\r\n"
@@ -70,23 +71,29 @@ class MemberReader:
                  limit: int | None = None) -> None:
         self._stream = stream
         self._offset = offset
-        self._pending = b""
+        self._buffer = b""
+        self._position = 0
         self._hasher = hasher
         self._limit = limit
 
-    def _read(self) -> bytes:
-        if self._pending:
-            data, self._pending = self._pending, b""
-            return data
-        data = self._stream.read(READ)
-        if self._hasher is not None:
-            self._hasher.update(data)
-        return data
+    def _read(self) -> memoryview:
+        """The next at most FEED bytes of the stream (empty at its end), without copying."""
+        if self.at_end():
+            return memoryview(b"")
+        start = self._position
+        self._position = min(start + FEED, len(self._buffer))
+        return memoryview(self._buffer)[start:self._position]
+
+    def _unread(self, count: int) -> None:
+        """Give back the last `count` bytes `_read` returned (input past a member's end)."""
+        self._position -= count
 
     def at_end(self) -> bool:
-        if not self._pending:
-            self._pending = self._read()
-        return not self._pending
+        if self._position >= len(self._buffer):
+            self._buffer, self._position = self._stream.read(READ), 0
+            if self._hasher is not None:
+                self._hasher.update(self._buffer)
+        return not self._buffer
 
     def next_member(self, *, sink: Sink | None = None, keep: int = 0) -> Member | None:
         """The next member, or None at a clean end of file."""
@@ -95,7 +102,7 @@ class MemberReader:
         member = Member(offset=self._offset)
         body = _RecordParser(member, sink, keep, self._limit)
         inflater = decompressobj(31)
-        fed, compressed, chunk = 0, Hasher(), b""
+        fed, compressed, chunk = 0, Hasher(), memoryview(b"")
         try:
             while not inflater.eof:
                 if inflater.unconsumed_tail:
@@ -116,7 +123,7 @@ class MemberReader:
             member.problem = str(err)
             if not inflater.eof:
                 return member
-        self._pending = inflater.unused_data
+        self._unread(len(inflater.unused_data))
         compressed.update(chunk[:len(chunk) - len(inflater.unused_data)])
         member.sha256 = compressed.hexdigest()
         member.length = fed - len(inflater.unused_data)

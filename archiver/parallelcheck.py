@@ -1,0 +1,139 @@
+"""Verify a WARC on every core: the manifest says where every member starts.
+
+When the manifest's records follow one another through the WARC in manifest order, the seeds are
+cut into chunks of consecutive records. Each worker process rebuilds its chunk's expected records
+(the same `expect.seed_expected` the one-core check uses), reads the members of the chunk's byte
+range (inflating and hashing every block) and compares them (`compare.compare_records`), while a
+thread of this process hashes the whole file. This can only prove a WARC whole: at the first
+problem of any kind the answer is None, and the caller verifies on one core, so damage is reported
+exactly as the one-core check reports it.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from .compare import compare_records
+from .expect import Expected, SeedContext, seed_expected
+from .hashing import sha256_file
+from .model import Digest
+from .report import Report
+from .warcread import Member, MemberReader
+from .workers import process_pool
+
+CHUNK_SEEDS = 500
+CHUNK_BYTES = 16 << 20
+
+Originals = Callable[[dict[str, Any]], "dict[str, Any] | None"]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Consecutive records of one WARC, from byte `start` to `end`, and the seeds they belong to."""
+
+    path: Path
+    name: str
+    start: int
+    end: int
+    context: SeedContext
+    warcinfo: list[Expected]  # in the first chunk only
+    seeds: list[tuple[dict[str, Any], dict[str, Any] | None]]  # entry, and what a revisit repeats
+
+
+def check_in_parallel(path: Path, entry: dict[str, Any], document: dict[str, Any],
+                      warcinfo: list[Expected], originals: Originals,
+                      jobs: int) -> tuple[int, Digest] | None:
+    """(records checked, the file's digest) if every record is as the manifest says, else None."""
+    if not in_file_order(entry, document):
+        return None
+    context = SeedContext.of(document)
+    pending: deque[Future[int | None]] = deque()
+    records = 0
+    try:
+        with ThreadPoolExecutor(1) as thread, process_pool(jobs) as pool:
+            digest = thread.submit(sha256_file, path)
+            try:
+                for chunk in _chunks(path, entry, document, context, warcinfo, originals):
+                    pending.append(pool.submit(check_chunk, chunk))
+                    while len(pending) >= 3 * jobs or pending and pending[0].done():
+                        found = pending.popleft().result()
+                        if found is None:
+                            return None
+                        records += found
+                while pending:
+                    found = pending.popleft().result()
+                    if found is None:
+                        return None
+                    records += found
+                return records, digest.result()
+            finally:
+                for future in pending:
+                    future.cancel()
+    except OSError:  # unreadable: the one-core check says so, in the report's words
+        return None
+
+
+def in_file_order(entry: dict[str, Any], document: dict[str, Any]) -> bool:
+    """True if warcinfo and then every seed's records, in manifest order, tile the whole file."""
+    info = entry["warcinfo"]
+    if info["offset"] != 0:
+        return False
+    position = info["length"]
+    for seed in document["seeds"]:
+        for record in seed["records"]:
+            if record["warc_file"] != entry["name"] or record["offset"] != position:
+                return False
+            position += record["length"]
+    return position == entry["bytes"]
+
+
+def _chunks(path: Path, entry: dict[str, Any], document: dict[str, Any], context: SeedContext,
+            warcinfo: list[Expected], originals: Originals) -> Iterator[Chunk]:
+    start, first = 0, True
+    seeds: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+    end = entry["warcinfo"]["length"]
+    for seed in document["seeds"]:
+        seeds.append((seed, originals(seed)))
+        end = seed["records"][-1]["offset"] + seed["records"][-1]["length"]
+        if len(seeds) >= CHUNK_SEEDS or end - start >= CHUNK_BYTES:
+            yield Chunk(path, entry["name"], start, end, context, warcinfo if first else [], seeds)
+            start, first, seeds = end, False, []
+    if seeds or first:
+        yield Chunk(path, entry["name"], start, end, context, warcinfo if first else [], seeds)
+
+
+def check_chunk(chunk: Chunk) -> int | None:
+    """In a worker: the number of records in the chunk if all are as expected, else None."""
+    report = Report(manifest="", fast=False)
+    expected = list(chunk.warcinfo)
+    for seed, original in chunk.seeds:
+        expected += seed_expected(seed, chunk.context, original, report)
+    if report.problems:
+        return None
+    # As on one core: no record may claim more than the largest block expected of it.
+    limit = max((item.record.length for item in expected), default=0)
+    members = read_span(chunk.path, chunk.start, chunk.end, limit)
+    if members is None or len(members) != len(expected):
+        return None
+    compare_records(chunk.name, members, expected, report)
+    return None if report.problems else len(members)
+
+
+def read_span(path: Path, start: int, end: int, limit: int | None) -> list[Member] | None:
+    """The members from `start` to `end`, or None unless they are whole and end exactly at `end`."""
+    members = []
+    with open(path, "rb") as stream:
+        stream.seek(start)
+        reader = MemberReader(stream, offset=start, limit=limit)
+        offset = start
+        while offset < end:
+            member = reader.next_member()
+            if member is None or member.problem or not member.length:
+                return None
+            members.append(member)
+            offset += member.length
+    return members if offset == end else None
