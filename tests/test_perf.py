@@ -18,6 +18,10 @@ from archiver.canonical import indented, pretty
 from archiver.manifest import snapshot_id
 from archiver.manifestout import records_text
 from archiver.pack import pack
+from archiver import parallelcheck
+from archiver.expect import SeedContext, original_of, warcinfo_expected
+from archiver.parallelcheck import check_in_parallel
+from archiver.report import Report
 from archiver.verify import verify
 
 PACKAGED = datetime(2024, 1, 1, tzinfo=timezone.utc)
@@ -88,6 +92,33 @@ def test_verify_in_parallel(packed: dict[str, Path], jobs: int) -> None:
     report = verify(packed["1"] / "perf-test.manifest.json", jobs=jobs)
     assert report.ok, report.problems
     assert report.records_checked == 1 + 2 * 41
+
+
+@pytest.mark.parametrize("chunk_seeds", [1, 7, 500])
+def test_workers_prove_an_intact_warc_whole_and_nothing_else(
+        packed: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        chunk_seeds: int) -> None:
+    """The parallel check answers for intact files (in chunks of any size), None at any damage."""
+    monkeypatch.setattr(parallelcheck, "CHUNK_SEEDS", chunk_seeds)
+    manifest = packed["1"] / "perf-test.manifest.json"
+    document = json.loads(manifest.read_text(encoding="utf-8"))
+    entry = document["warc_files"][0]
+    warcinfo = warcinfo_expected(document, Report("", False))
+    seeds, context = by_path(document), SeedContext.of(document)
+    found = check_in_parallel(packed["1"] / entry["name"], entry, document, warcinfo,
+                              lambda seed: original_of(seed, seeds, context, []), 2)
+    assert found is not None
+    assert (found[0], found[1].sha256) == (1 + 2 * 41, entry["sha256"])
+    data = bytearray((packed["1"] / entry["name"]).read_bytes())
+    for offset in (0, len(data) // 3, len(data) - 1):
+        damaged = tmp_path / f"at{offset}.warc.gz"
+        damaged.write_bytes(bytes(data[:offset]) + bytes([data[offset] ^ 1]) + bytes(data[offset + 1:]))
+        assert check_in_parallel(damaged, entry, document, warcinfo,
+                                 lambda seed: original_of(seed, seeds, context, []), 2) is None
+
+
+def by_path(document: dict) -> dict[str, dict]:
+    return {seed["path"]: seed for seed in document["seeds"]}
 
 
 def test_damage_is_reported_the_same_for_every_jobs(packed: dict[str, Path],
