@@ -83,33 +83,9 @@ def _indent(value: Any, newline: str, out: list[str]) -> None:
     if kind is str:
         out.append(encode_basestring(value))
     elif kind is dict:
-        if not value:
-            out.append("{}")
-            return
-        inner = newline + "  "
-        out.append("{")
-        separator = inner
-        for key in sorted(value):
-            if type(key) is not str:
-                raise TypeError("object keys must be strings in canonical JSON")
-            out.append(separator)
-            out.append(encode_basestring(key))
-            out.append(": ")
-            _indent(value[key], inner, out)
-            separator = "," + inner
-        out.append(newline + "}")
+        _items("{}", [(_key(key) + ": ", value[key]) for key in sorted(value)], newline, out)
     elif kind is list or kind is tuple:
-        if not value:
-            out.append("[]")
-            return
-        inner = newline + "  "
-        out.append("[")
-        separator = inner
-        for item in value:
-            out.append(separator)
-            _indent(item, inner, out)
-            separator = "," + inner
-        out.append(newline + "]")
+        _items("[]", [("", item) for item in value], newline, out)
     elif value is None:
         out.append("null")
     elif kind is bool:
@@ -119,6 +95,26 @@ def _indent(value: Any, newline: str, out: list[str]) -> None:
     else:
         _refuse_floats(value)
         raise TypeError(f"{kind.__name__} is not allowed in canonical JSON")
+
+
+def _items(brackets: str, items: list[tuple[str, Any]], newline: str, out: list[str]) -> None:
+    """An object's or array's items, one a line, each after its key (or "")."""
+    if not items:
+        out.append(brackets)
+        return
+    inner = newline + "  "
+    separator = brackets[0] + inner
+    for prefix, item in items:
+        out.append(separator + prefix)
+        _indent(item, inner, out)
+        separator = "," + inner
+    out.append(newline + brackets[1])
+
+
+def _key(key: Any) -> str:
+    if type(key) is not str:
+        raise TypeError("object keys must be strings in canonical JSON")
+    return encode_basestring(key)
 
 
 def string(value: str) -> str:
