@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import subprocess
 import sys
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -18,6 +20,8 @@ from archiver.canonical import indented, pretty
 from archiver.manifest import snapshot_id
 from archiver.manifestout import records_text
 from archiver.pack import pack
+from archiver.records import NAMESPACE, record_id
+from archiver.uris import check_header_values
 from archiver.verify import verify
 
 PACKAGED = datetime(2024, 1, 1, tzinfo=timezone.utc)
@@ -149,3 +153,16 @@ def test_compiled_validator_agrees_with_jsonschema(packed: dict[str, Path]) -> N
     assert sum(not schema.is_valid(variant) for variant in broken) >= len(broken) - 1
     assert schema.seed_errors(document["seeds"][0]) == []
     assert schema.seed_errors({**document["seeds"][0], "bytes": "x"})
+
+
+@pytest.mark.parametrize("parts", [("resource", "b", "urn:x-archiver:b:a.txt", "sha256:" + "0" * 64),
+                                   ("metadata", "b", "urn:x-archiver:b:%C3%A9\u00e9\U0001f600", ""),
+                                   ("warcinfo",)])
+def test_record_id_is_uuid5(parts: tuple[str, ...]) -> None:
+    assert record_id(*parts) == f"<urn:uuid:{uuid.uuid5(NAMESPACE, chr(10).join(parts))}>"
+
+
+def test_header_values_are_checked_one_by_one_on_failure() -> None:
+    check_header_values(["a", "b c", "\u00e9"])
+    with pytest.raises(ValueError, match=re.escape("control character in 'b\\nc'")):
+        check_header_values(["a", "b\nc", "d\x00"])
