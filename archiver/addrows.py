@@ -51,7 +51,7 @@ def add_rows(seeds_dir: Path) -> list[AddedRow]:
     return added
 
 
-def _describe(path: str, location: Path) -> AddedRow:
+def _describe(path: str, location: str) -> AddedRow:
     try:
         with open(location, "rb") as stream:
             sample = stream.read(SAMPLE)

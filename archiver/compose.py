@@ -12,6 +12,7 @@ by its worker, streaming, into a hidden temporary file beside the output, never 
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections import deque
 from concurrent.futures import Future
@@ -52,16 +53,32 @@ class Context:
 
 @dataclass
 class Composed:
-    """One seed, ready to place: its entry (records and duplicate_of still to fill) and members."""
+    """One seed, ready to place: what the packer needs of its entry, its members, and its text.
 
-    entry: dict[str, Any]
+    Not the entry itself: the packer runs beside the workers, and unpickling the entry's dozen
+    small objects cost it more than the rest of its work on a seed. A revisit, rare, reads the
+    entry back from `text`.
+    """
+
+    sha256: str
+    uri: str
+    path: str
+    size: int
+    declared_language: str
+    warc_date: str
     main_id: str
     main: bytes | Path
     meta_id: str
     meta: bytes
-    text: str
-    snapshot_text: str
+    text: str  # the manifest entry, records and duplicate_of as placeholders
+    snapshot_text: bytes
     warning: str | None = None
+
+    def entry(self) -> dict[str, Any]:
+        """The seed's manifest entry, records and duplicate_of still to fill."""
+        entry: dict[str, Any] = json.loads(self.text)
+        entry["records"], entry["duplicate_of"] = [], None
+        return entry
 
     def discard(self) -> None:
         if isinstance(self.main, Path):
@@ -82,11 +99,11 @@ def compose(context: Context, file: SeedFile, row: Row) -> Composed:
     main_member = _main_member(context, main, file, read)
     meta_member = record_member(meta, context.deflate)
     _check_entry(entry, context, main, meta, main_member, meta_member)
-    snapshot_text = compact(manifest.snapshot_seed(entry)).decode("utf-8")
-    text = placeholders(entry)
     entry["records"] = []
-    return Composed(entry, main.record_id, main_member, meta.record_id, meta_member, text,
-                    snapshot_text, warning)
+    return Composed(entry["sha256"], entry["id"], entry["path"], entry["bytes"],
+                    row.language, layout.record_date(entry, context.packaged), main.record_id,
+                    main_member, meta.record_id, meta_member, placeholders(entry),
+                    compact(manifest.snapshot_seed(entry)), warning)
 
 
 def _main_member(context: Context, main: Record, file: SeedFile, read: SeedRead) -> bytes | Path:

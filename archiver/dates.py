@@ -37,15 +37,18 @@ class Capture:
 
     def warc_date(self) -> str | None:
         """The earliest instant the value allows, to the second; None when unknown."""
-        if not self.known:
-            return None
-        parts = _PATTERN.fullmatch(self.value)
-        assert parts is not None
-        moment = datetime(
-            int(parts["year"]), int(parts["month"] or 1), int(parts["day"] or 1),
-            int(parts["hour"] or 0), int(parts["minute"] or 0), int(parts["second"] or 0),
-        )
-        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return _earliest_instant(self.value) if self.known else None
+
+
+@functools.lru_cache(maxsize=4096)  # asked three times a seed, of the few dates a batch repeats
+def _earliest_instant(value: str) -> str:
+    parts = _PATTERN.fullmatch(value)
+    assert parts is not None
+    moment = datetime(
+        int(parts["year"]), int(parts["month"] or 1), int(parts["day"] or 1),
+        int(parts["hour"] or 0), int(parts["minute"] or 0), int(parts["second"] or 0),
+    )
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @functools.lru_cache(maxsize=4096)  # a batch repeats a few dates; records ask three times a seed

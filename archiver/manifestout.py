@@ -58,15 +58,16 @@ class ManifestWriter:
         self._snapshot.update(_snapshot_prefix(document))
         self.count = 0
 
-    def add(self, text: str, snapshot_text: str, entry: dict[str, Any]) -> None:
-        """Append an entry whose records and duplicate_of are now known."""
-        duplicate = entry["duplicate_of"]
-        text = text.replace(_quoted(RECORDS), records_text(entry["records"]), 1).replace(
+    def add(self, text: str, snapshot_text: bytes, records: list[dict[str, Any]],
+            duplicate: dict[str, str] | None) -> None:
+        """Append an entry (its `placeholders` text) whose records and duplicate_of are now
+        known."""
+        text = text.replace(_quoted(RECORDS), records_text(records), 1).replace(
             _quoted(DUPLICATE), "null" if duplicate is None else indented(duplicate, 3), 1)
         separator = ",\n    " if self.count else "\n    "
         self._entries.write((separator + text).encode("utf-8"))
         self._snapshot.update(b"," if self.count else b"")
-        self._snapshot.update(snapshot_text.encode("utf-8"))
+        self._snapshot.update(snapshot_text)
         self.count += 1
 
     def snapshot_id(self) -> str:

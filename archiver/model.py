@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .dates import Capture
 
@@ -47,10 +46,14 @@ class Index:
 
 @dataclass(frozen=True)
 class SeedFile:
-    """A regular file found in the seeds folder: its name relative to the folder, as on disk."""
+    """A regular file found in the seeds folder: its name relative to the folder, as on disk.
+
+    `location` is where the OS finds it, as text: made and sent to a worker once a seed, a
+    str costs a fraction of a Path and prints the same.
+    """
 
     path: str
-    location: Path
+    location: str
     size: int
 
 

@@ -38,11 +38,10 @@ class Tally:
     languages: Counter[str] = field(default_factory=Counter)
     earlier: set[tuple[str, str]] = field(default_factory=set)  # (batch, WARC) revisited
 
-    def add(self, entry: dict[str, Any], batch_id: str) -> None:
+    def add(self, item: Composed, duplicate: dict[str, str] | None, batch_id: str) -> None:
         self.seeds += 1
-        self.bytes += entry["bytes"]
-        self.languages[entry["language"]["declared"]] += 1
-        duplicate = entry["duplicate_of"]
+        self.bytes += item.size
+        self.languages[item.declared_language] += 1
         if duplicate:
             self.revisits += 1
             if duplicate["batch"] != batch_id:
@@ -206,13 +205,13 @@ def _write_snapshot(work: Plan, temps: list[Path], warc_file: str, packaged: dat
         tally = Tally()
         try:
             for item in composed(context, work.seeds, jobs=jobs):
-                entry = _place(output, item, context, seen)
-                writer.add(item.text, item.snapshot_text, entry)
-                tally.add(entry, batch.batch_id)
+                records, duplicate = _place(output, item, context, seen)
+                writer.add(item.text, item.snapshot_text, records, duplicate)
+                tally.add(item, duplicate, batch.batch_id)
                 if item.warning:
                     warnings.append(item.warning)
                 if on_progress:
-                    on_progress(entry["bytes"])
+                    on_progress(item.size)
             _sync(stream)
             document["warc_files"] = [{
                 "name": warc_file, "bytes": hashing.tell(), "sha256": hashing.hasher.hexdigest(),
@@ -252,42 +251,43 @@ def _sync(stream: BinaryIO) -> None:
     os.fsync(stream.fileno())
 
 
-def _place(output: WarcOutput, item: Composed, context: Context,
-           seen: dict[str, Original]) -> dict[str, Any]:
-    """Write a composed seed's records, as a revisit if an earlier seed had the same bytes."""
-    entry = item.entry
-    original = seen.get(entry["sha256"])
+def _place(output: WarcOutput, item: Composed, context: Context, seen: dict[str, Original]
+           ) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
+    """Write a composed seed's records, as a revisit if an earlier seed had the same bytes;
+    return the entry's records and duplicate_of."""
+    original = seen.get(item.sha256)
+    duplicate = None
     if original is None:
         main_type, meta_id, meta_member = "resource", item.meta_id, item.meta
         if isinstance(item.main, Path):
             placed = output.copy_member(item.main_id, item.main)
         else:
             placed = output.write_member(item.main_id, item.main)
-        seen[entry["sha256"]] = Original(entry["path"], entry["id"], placed.record_id,
-                                         context.warc_file, context.batch_id,
-                                         layout.record_date(entry, context.packaged))
+        seen[item.sha256] = Original(item.path, item.uri, placed.record_id, context.warc_file,
+                                     context.batch_id, item.warc_date)
     else:
         item.discard()
+        entry = item.entry()
         main = layout.main_record(entry, batch_id=context.batch_id,
                                   warcinfo_id=context.warcinfo_id, packaged=context.packaged,
                                   original=original.as_entry(), body=None)
         placed = output.write(main)
         main_type = main.rec_type
-        entry["duplicate_of"] = {"path": original.path, "record_id": original.record_id,
-                                 "warc_file": original.warc_file, "batch": original.batch}
+        duplicate = {"path": original.path, "record_id": original.record_id,
+                     "warc_file": original.warc_file, "batch": original.batch}
         meta = layout.metadata_record(entry, batch_id=context.batch_id,
                                       warcinfo_id=context.warcinfo_id, packaged=context.packaged,
                                       refers_to=placed.record_id)
         meta_id, meta_member = meta.record_id, record_member(meta, context.deflate)
     placed_meta = output.write_member(meta_id, meta_member)
-    entry["records"] = [
+    records = [
         {"type": main_type, "id": placed.record_id, "warc_file": context.warc_file,
          "offset": placed.offset, "length": placed.length, "sha256": placed.sha256},
         {"type": "metadata", "id": placed_meta.record_id, "warc_file": context.warc_file,
          "offset": placed_meta.offset, "length": placed_meta.length,
          "sha256": placed_meta.sha256},
     ]
-    return entry
+    return records, duplicate
 
 
 def _same_as_existing(temps: list[Path], finals: list[Path], force: bool) -> bool:

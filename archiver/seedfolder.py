@@ -30,7 +30,7 @@ def find_seeds(folder: Path) -> list[SeedFile]:
     return sorted(found, key=lambda seed: seed.path)
 
 
-def _walk(folder: Path, prefix: str, found: list[SeedFile]) -> None:
+def _walk(folder: Path | str, prefix: str, found: list[SeedFile]) -> None:
     try:
         entries = list(os.scandir(folder))
     except OSError as err:
@@ -40,7 +40,7 @@ def _walk(folder: Path, prefix: str, found: list[SeedFile]) -> None:
         if name == INDEX_NAME:
             continue
         info = entry.stat(follow_symlinks=False)
-        location = Path(entry.path)
+        location = entry.path
         if stat.S_ISLNK(info.st_mode):
             raise SeedError(f"{location}: is a symbolic link; archive the file itself")
         if stat.S_ISDIR(info.st_mode):
@@ -51,7 +51,7 @@ def _walk(folder: Path, prefix: str, found: list[SeedFile]) -> None:
             raise SeedError(f"{location}: is not a regular file ({_kind(info.st_mode)})")
 
 
-def _checked_name(name: str, folder: Path) -> str:
+def _checked_name(name: str, folder: Path | str) -> str:
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:

@@ -5,23 +5,26 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import subprocess
 import sys
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
 
-from archiver import schema
+from archiver import parallelcheck, schema
 from archiver.canonical import indented, pretty
+from archiver.expect import SeedContext, original_of, warcinfo_expected
 from archiver.manifest import snapshot_id
 from archiver.manifestout import records_text
 from archiver.pack import pack
-from archiver import parallelcheck
-from archiver.expect import SeedContext, original_of, warcinfo_expected
 from archiver.parallelcheck import check_in_parallel
+from archiver.records import NAMESPACE, record_id
 from archiver.report import Report
+from archiver.uris import check_header_values
 from archiver.verify import verify
 
 PACKAGED = datetime(2024, 1, 1, tzinfo=timezone.utc)
@@ -180,3 +183,16 @@ def test_compiled_validator_agrees_with_jsonschema(packed: dict[str, Path]) -> N
     assert sum(not schema.is_valid(variant) for variant in broken) >= len(broken) - 1
     assert schema.seed_errors(document["seeds"][0]) == []
     assert schema.seed_errors({**document["seeds"][0], "bytes": "x"})
+
+
+@pytest.mark.parametrize("parts", [("resource", "b", "urn:x-archiver:b:a.txt", "sha256:" + "0" * 64),
+                                   ("metadata", "b", "urn:x-archiver:b:%C3%A9\u00e9\U0001f600", ""),
+                                   ("warcinfo",)])
+def test_record_id_is_uuid5(parts: tuple[str, ...]) -> None:
+    assert record_id(*parts) == f"<urn:uuid:{uuid.uuid5(NAMESPACE, chr(10).join(parts))}>"
+
+
+def test_header_values_are_checked_one_by_one_on_failure() -> None:
+    check_header_values(["a", "b c", "\u00e9"])
+    with pytest.raises(ValueError, match=re.escape("control character in 'b\\nc'")):
+        check_header_values(["a", "b\nc", "d\x00"])
