@@ -61,7 +61,6 @@ class Composed:
     """
 
     sha256: str
-    uri: str
     path: str
     size: int
     declared_language: str
@@ -100,7 +99,7 @@ def compose(context: Context, file: SeedFile, row: Row) -> Composed:
     meta_member = record_member(meta, context.deflate)
     _check_entry(entry, context, main, meta, main_member, meta_member)
     entry["records"] = []
-    return Composed(entry["sha256"], entry["id"], entry["path"], entry["bytes"],
+    return Composed(entry["sha256"], entry["path"], entry["bytes"],
                     row.language, layout.record_date(entry, context.packaged), main.record_id,
                     main_member, meta.record_id, meta_member, placeholders(entry),
                     compact(manifest.snapshot_seed(entry)), warning)

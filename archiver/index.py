@@ -79,10 +79,11 @@ def parse_index(text: str, path: Path, *, require_filled: bool = True) -> Index:
     rows: list[Row] = []
     seen: dict[str, int] = {}
     blank: list[str] = []
+    shared: dict[str, str] = {}
     for number in range(start + 2, len(lines)):
         if not lines[number].strip().startswith("|"):
             break
-        row = _row(lines[number], columns, path, number + 1, blank)
+        row = _row(lines[number], columns, path, number + 1, blank, shared)
         if row.path in seen:
             raise IndexFileError(
                 f"{where(path, number + 1)}: duplicate row for {row.path!r} "
@@ -142,14 +143,18 @@ def _check_separator(line: str, width: int, path: Path, number: int) -> None:
         )
 
 
-def _row(line: str, columns: list[str], path: Path, number: int, blank: list[str]) -> Row:
+def _row(line: str, columns: list[str], path: Path, number: int, blank: list[str],
+         shared: dict[str, str]) -> Row:
+    """One seed's row. Values that rows repeat (a source, a language) are stored once, through
+    `shared`: a batch of 100,000 rows is held in memory while it is packed."""
     cells = split_cells(line)
     if len(cells) != len(columns):
         raise IndexFileError(
             f"{where(path, number)}: malformed table: {len(cells)} cells where the header has "
             f"{len(columns)}"
         )
-    values = dict(zip(columns, cells))
+    values = {name: value if name in ("file", "title") else shared.setdefault(value, value)
+              for name, value in zip(columns, cells)}
     for name, value in values.items():
         if _CONTROL.search(value):
             raise IndexFileError(f"{where(path, number)}: column {name!r} holds a control character")

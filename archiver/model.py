@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from .dates import Capture
@@ -20,7 +21,7 @@ class Batch:
     keywords: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: one is held per seed for the whole pack
 class Row:
     """One row of the INDEX.md table, as a person declared it."""
 
@@ -44,17 +45,21 @@ class Index:
     columns: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SeedFile:
     """A regular file found in the seeds folder: its name relative to the folder, as on disk.
 
-    `location` is where the OS finds it, as text: made and sent to a worker once a seed, a
-    str costs a fraction of a Path and prints the same.
+    `location` is where the OS finds it, as text (a str costs a fraction of a Path and prints the
+    same), made from the folder every seed shares: one is held per seed for the whole pack.
     """
 
     path: str
-    location: str
+    folder: str
     size: int
+
+    @property
+    def location(self) -> str:
+        return os.path.join(self.folder, self.path)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@ build manifest → check it against the schema → publish atomically."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +24,7 @@ from .manifestout import ManifestWriter
 from .model import Index, Row, SeedFile
 from .schema import schema_errors
 from .seedfolder import find_seeds, name_collisions
+from .uris import target_uri
 from .warcwrite import WarcOutput, record_member
 from .workers import default_jobs
 
@@ -62,25 +65,32 @@ class PackResult:
 class Original(NamedTuple):
     """The first stored copy of a payload: what a revisit record of the same bytes names.
 
-    A tuple, not the entry: one is kept per distinct payload for the whole pack."""
+    A tuple, not the entry: one is kept per distinct payload for the whole pack, keyed by the
+    payload's raw sha256 (`payload_key`). A seed of this batch leaves its target URI to be
+    derived from its path (`id` None); an earlier batch's seed keeps the one its manifest has."""
 
     path: str
-    id: str
     record_id: str
     warc_file: str
     batch: str
     warc_date: str
+    id: str | None = None
 
     @classmethod
     def of(cls, entry: dict[str, Any]) -> "Original":
         """From `chain.archived_seeds`' form of an earlier batch's entry."""
         first = entry["records"][0]
-        return cls(entry["path"], entry["id"], first["id"], first["warc_file"], entry["batch"],
-                   entry["warc_date"])
+        return cls(entry["path"], first["id"], first["warc_file"], entry["batch"],
+                   entry["warc_date"], entry["id"])
 
     def as_entry(self) -> dict[str, Any]:
         """The shape `layout.main_record` takes as `original`."""
-        return {"id": self.id, "warc_date": self.warc_date, "records": [{"id": self.record_id}]}
+        uri = self.id if self.id is not None else target_uri(self.batch, self.path)
+        return {"id": uri, "warc_date": self.warc_date, "records": [{"id": self.record_id}]}
+
+
+def payload_key(sha256: str) -> bytes:
+    return bytes.fromhex(sha256)
 
 
 @dataclass
@@ -115,7 +125,9 @@ def plan(seeds_dir: Path) -> Plan:
         "folding; both are kept, but some filesystems cannot hold both"
         for a, b in name_collisions(sorted(files))
     ]
-    return Plan(index, [(files[path], rows[path]) for path in sorted(files)], warnings)
+    # Each seed's file and row hold one string for its path, not two equal ones.
+    return Plan(index, [(dataclasses.replace(files[path], path=rows[path].path), rows[path])
+                        for path in sorted(files)], warnings)
 
 
 def packaging_time(*, option: datetime | None, epoch: datetime | None, declared: str,
@@ -200,12 +212,13 @@ def _write_snapshot(work: Plan, temps: list[Path], warc_file: str, packaged: dat
         context = Context(batch.batch_id, info.record_id, document["packaged"], warc_file,
                           deflate, out_dir)
         writer = ManifestWriter(manifest_stream, document, out_dir)
-        seen = {sha256: Original.of(entry)
+        seen = {payload_key(sha256): Original.of(entry)
                 for sha256, entry in archived_seeds(history or []).items()}
         tally = Tally()
         try:
-            for item in composed(context, work.seeds, jobs=jobs):
-                records, duplicate = _place(output, item, context, seen)
+            # The plan's path, not the worker's copy, is kept for a payload seen first.
+            for (file, _), item in zip(work.seeds, composed(context, work.seeds, jobs=jobs)):
+                records, duplicate = _place(output, item, context, seen, file.path)
                 writer.add(item.text, item.snapshot_text, records, duplicate)
                 tally.add(item, duplicate, batch.batch_id)
                 if item.warning:
@@ -251,11 +264,12 @@ def _sync(stream: BinaryIO) -> None:
     os.fsync(stream.fileno())
 
 
-def _place(output: WarcOutput, item: Composed, context: Context, seen: dict[str, Original]
-           ) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
+def _place(output: WarcOutput, item: Composed, context: Context, seen: dict[bytes, Original],
+           path: str) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
     """Write a composed seed's records, as a revisit if an earlier seed had the same bytes;
     return the entry's records and duplicate_of."""
-    original = seen.get(item.sha256)
+    key = payload_key(item.sha256)
+    original = seen.get(key)
     duplicate = None
     if original is None:
         main_type, meta_id, meta_member = "resource", item.meta_id, item.meta
@@ -263,8 +277,8 @@ def _place(output: WarcOutput, item: Composed, context: Context, seen: dict[str,
             placed = output.copy_member(item.main_id, item.main)
         else:
             placed = output.write_member(item.main_id, item.main)
-        seen[item.sha256] = Original(item.path, item.uri, placed.record_id, context.warc_file,
-                                     context.batch_id, item.warc_date)
+        seen[key] = Original(path, placed.record_id, context.warc_file, context.batch_id,
+                             sys.intern(item.warc_date))  # a batch has few dates
     else:
         item.discard()
         entry = item.entry()

@@ -26,11 +26,11 @@ def find_seeds(folder: Path) -> list[SeedFile]:
     if not stat.S_ISDIR(info.st_mode):
         raise SeedError(f"{folder}: the seeds folder is not a directory")
     found: list[SeedFile] = []
-    _walk(folder, "", found)
+    _walk(folder, "", found, str(folder))
     return sorted(found, key=lambda seed: seed.path)
 
 
-def _walk(folder: Path | str, prefix: str, found: list[SeedFile]) -> None:
+def _walk(folder: Path | str, prefix: str, found: list[SeedFile], root: str) -> None:
     try:
         entries = list(os.scandir(folder))
     except OSError as err:
@@ -44,9 +44,9 @@ def _walk(folder: Path | str, prefix: str, found: list[SeedFile]) -> None:
         if stat.S_ISLNK(info.st_mode):
             raise SeedError(f"{location}: is a symbolic link; archive the file itself")
         if stat.S_ISDIR(info.st_mode):
-            _walk(location, name + "/", found)
+            _walk(location, name + "/", found, root)
         elif stat.S_ISREG(info.st_mode):
-            found.append(SeedFile(path=name, location=location, size=info.st_size))
+            found.append(SeedFile(path=name, folder=root, size=info.st_size))
         else:
             raise SeedError(f"{location}: is not a regular file ({_kind(info.st_mode)})")
 
