@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ._version import __version__
-from .canonical import digest_label
+from .canonical import compact, digest_label
+from .hashing import Hasher
 from .errors import ManifestError
 from .model import Batch, Seed
 from .records import CONFORMS_TO
@@ -110,6 +111,36 @@ def snapshot_basis(document: dict[str, Any], seeds: list[Any]) -> dict[str, Any]
 def snapshot_seed(seed: dict[str, Any]) -> dict[str, Any]:
     """The part of a seed's entry the snapshot identifier covers: content, not placement."""
     return {key: seed[key] for key in _SNAPSHOT_KEYS}
+
+
+class SnapshotHasher:
+    """`snapshot_id` computed seed by seed, for manifests too large to hold whole twice.
+
+    `compact` of the basis is `{"batch":…,"packaged":…,"previous":…,"seeds":[…]}` with "seeds"
+    the last key, and of an array the items' own bytes joined by commas, so the hash can take
+    the part before the seeds, each seed in order, then `]}`.
+    """
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        text = compact(snapshot_basis(document, []))
+        assert text.endswith(b'"seeds":[]}')
+        self._hasher = Hasher()
+        self._hasher.update(text[:-2])
+        self.count = 0
+
+    def add_bytes(self, seed_bytes: bytes) -> None:
+        """Add `compact(snapshot_seed(seed))`, already made (as pack's workers do)."""
+        self._hasher.update(b"," + seed_bytes if self.count else seed_bytes)
+        self.count += 1
+
+    def add(self, seed: dict[str, Any]) -> None:
+        self.add_bytes(compact(snapshot_seed(seed)))
+
+    def label(self) -> str:
+        """The snapshot id of the seeds added so far."""
+        hasher = self._hasher.copy()
+        hasher.update(b"]}")
+        return "sha256:" + hasher.hexdigest()
 
 
 def new_document(batch: Batch, *, packaged: str, previous: dict[str, str] | None,

@@ -17,8 +17,7 @@ from typing import Any, BinaryIO
 
 from . import manifest
 from .atomic import HashingWriter
-from .canonical import compact, indented, pretty, string
-from .hashing import Hasher
+from .canonical import indented, pretty, string
 
 RECORDS = "\x00records\x00"
 DUPLICATE = "\x00duplicate_of\x00"
@@ -54,8 +53,7 @@ class ManifestWriter:
     def __init__(self, stream: BinaryIO, document: dict[str, Any], spool_dir: Path) -> None:
         self._stream = stream
         self._entries = tempfile.TemporaryFile(dir=spool_dir)
-        self._snapshot = Hasher()
-        self._snapshot.update(_snapshot_prefix(document))
+        self._snapshot = manifest.SnapshotHasher(document)
         self.count = 0
 
     def add(self, text: str, snapshot_text: bytes, records: list[dict[str, Any]],
@@ -66,15 +64,12 @@ class ManifestWriter:
             _quoted(DUPLICATE), "null" if duplicate is None else indented(duplicate, 3), 1)
         separator = ",\n    " if self.count else "\n    "
         self._entries.write((separator + text).encode("utf-8"))
-        self._snapshot.update(b"," if self.count else b"")
-        self._snapshot.update(snapshot_text)
+        self._snapshot.add_bytes(snapshot_text)
         self.count += 1
 
     def snapshot_id(self) -> str:
         """`manifest.snapshot_id` of the document as added so far."""
-        hasher = self._snapshot.copy()
-        hasher.update(b"]}")
-        return "sha256:" + hasher.hexdigest()
+        return self._snapshot.label()
 
     def finish(self, document: dict[str, Any]) -> str:
         """Write the whole manifest (`document` holding every field but its seeds); return its
@@ -97,13 +92,6 @@ def _split(text: str) -> tuple[str, str]:
     """pretty(document with no seeds) → (up to and including `"seeds": [`, from `]` on)."""
     at = text.index(_SEEDS_KEY) + len(_SEEDS_KEY) - 1
     return text[:at], text[at:]
-
-
-def _snapshot_prefix(document: dict[str, Any]) -> bytes:
-    """compact() of what snapshot_id hashes, with no seeds, up to and including `"seeds":[`."""
-    text = compact(manifest.snapshot_basis(document, []))
-    assert text.endswith(b'"seeds":[]}')
-    return text[:-2]
 
 
 def _quoted(placeholder: str) -> str:

@@ -1,7 +1,9 @@
 """Verify a WARC on every core: the manifest says where every member starts.
 
-When the manifest's records follow one another through the WARC in manifest order, the seeds are
-cut into chunks of consecutive records. Each worker process rebuilds its chunk's expected records
+This process goes through the manifest's seeds once, handing each to `accept` (which checks it
+and takes what it needs of it) and cutting them into chunks of consecutive records, as long as
+the records follow one another through the WARC in manifest order. Workers start on the first
+chunk at once. Each worker process rebuilds its chunk's expected records
 (the same `expect.seed_expected` the one-core check uses), reads the members of the chunk's byte
 range (inflating and hashing every block) and compares them (`compare.compare_records`), while a
 thread of this process hashes the whole file. This can only prove a WARC whole: at the first
@@ -29,6 +31,7 @@ CHUNK_SEEDS = 500
 CHUNK_BYTES = 16 << 20
 
 Originals = Callable[[dict[str, Any]], "dict[str, Any] | None"]
+Accept = Callable[[Any], bool]
 
 
 @dataclass(frozen=True)
@@ -45,11 +48,10 @@ class Chunk:
 
 
 def check_in_parallel(path: Path, entry: dict[str, Any], document: dict[str, Any],
-                      warcinfo: list[Expected], originals: Originals,
+                      warcinfo: list[Expected], accept: Accept, originals: Originals,
                       jobs: int) -> tuple[int, Digest] | None:
-    """(records checked, the file's digest) if every record is as the manifest says, else None."""
-    if not in_file_order(entry, document):
-        return None
+    """(records checked, the file's digest) if every seed is accepted and every record is as the
+    manifest says, else None."""
     context = SeedContext.of(document)
     pending: deque[Future[int | None]] = deque()
     records = 0
@@ -57,7 +59,9 @@ def check_in_parallel(path: Path, entry: dict[str, Any], document: dict[str, Any
         with ThreadPoolExecutor(1) as thread, process_pool(jobs) as pool:
             digest = thread.submit(sha256_file, path)
             try:
-                for chunk in _chunks(path, entry, document, context, warcinfo, originals):
+                for chunk in _chunks(path, entry, document, context, warcinfo, accept, originals):
+                    if chunk is None:
+                        return None
                     pending.append(pool.submit(check_chunk, chunk))
                     while len(pending) >= 3 * jobs or pending and pending[0].done():
                         found = pending.popleft().result()
@@ -77,32 +81,33 @@ def check_in_parallel(path: Path, entry: dict[str, Any], document: dict[str, Any
         return None
 
 
-def in_file_order(entry: dict[str, Any], document: dict[str, Any]) -> bool:
-    """True if warcinfo and then every seed's records, in manifest order, tile the whole file."""
+def _chunks(path: Path, entry: dict[str, Any], document: dict[str, Any], context: SeedContext,
+            warcinfo: list[Expected], accept: Accept,
+            originals: Originals) -> Iterator[Chunk | None]:
+    """The chunks in file order; None, and no more, where a seed is refused or out of order."""
     info = entry["warcinfo"]
     if info["offset"] != 0:
-        return False
-    position = info["length"]
-    for seed in document["seeds"]:
-        for record in seed["records"]:
-            if record["warc_file"] != entry["name"] or record["offset"] != position:
-                return False
-            position += record["length"]
-    return position == entry["bytes"]
-
-
-def _chunks(path: Path, entry: dict[str, Any], document: dict[str, Any], context: SeedContext,
-            warcinfo: list[Expected], originals: Originals) -> Iterator[Chunk]:
+        yield None
+        return
     start, first = 0, True
+    end = info["length"]
     seeds: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
-    end = entry["warcinfo"]["length"]
     for seed in document["seeds"]:
+        if not accept(seed):
+            yield None
+            return
+        for record in seed["records"]:
+            if record["warc_file"] != entry["name"] or record["offset"] != end:
+                yield None
+                return
+            end += record["length"]
         seeds.append((seed, originals(seed)))
-        end = seed["records"][-1]["offset"] + seed["records"][-1]["length"]
         if len(seeds) >= CHUNK_SEEDS or end - start >= CHUNK_BYTES:
             yield Chunk(path, entry["name"], start, end, context, warcinfo if first else [], seeds)
             start, first, seeds = end, False, []
-    if seeds or first:
+    if end != entry["bytes"]:
+        yield None
+    elif seeds or first:
         yield Chunk(path, entry["name"], start, end, context, warcinfo if first else [], seeds)
 
 

@@ -23,12 +23,11 @@ from . import manifest
 from .chain import Link, earlier_links
 from .compare import compare_records
 from .errors import ArchiverError
-from .expect import (Expected, SeedContext, check_document, manifest_expected, original_of,
-                     warcinfo_expected)
+from .expect import Expected, SeedContext, manifest_expected, original_of, warcinfo_expected
 from .hashing import Hasher, sha256_file, sha256_hex
 from .parallelcheck import check_in_parallel
 from .report import Problem, Report
-from .schema import schema_errors
+from .schema import is_valid, is_valid_seed, schema_errors
 from .seedfolder import find_seeds
 from .warcread import Member, MemberReader
 from .workers import default_jobs
@@ -53,7 +52,12 @@ def verify(manifest_path: Path, *, warc: Path | None = None, fast: bool = False,
 
 def _verify_one(manifest_path: Path, *, warc: Path | None, fast: bool, jobs: int,
                 follow: bool = True) -> tuple[Report, list[Link]]:
-    """Verify one manifest and its WARC files; return it with its chain (itself first)."""
+    """Verify one manifest and its WARC files; return it with its chain (itself first).
+
+    On several cores, with the manifest's top level sound, workers check the WARC while this
+    process checks the seeds' entries (`_proved_whole`); anything wrong, and the one-core check
+    below runs from the start, so that every problem is named the same way on any machine.
+    """
     data = manifest.read_manifest_bytes(manifest_path)
     report = Report(manifest=str(manifest_path), fast=fast)
     _check_sidecar(manifest_path, data, report)
@@ -62,51 +66,79 @@ def _verify_one(manifest_path: Path, *, warc: Path | None, fast: bool, jobs: int
     except ValueError as err:
         report.add("manifest-unreadable", str(manifest_path), str(err))
         return report, []
+    digest = sha256_hex(data)
+    del data  # the parsed document is what is checked from here on
+    if not fast and jobs > 1 and _top_level_valid(document):
+        links, broken = _chain(manifest_path, digest, document, follow)
+        if not broken and _proved_whole(manifest_path, warc, document, links, report, jobs):
+            report.seeds = [seed["path"] for seed in document["seeds"]]
+            return report, links
     errors = schema_errors(document)
     for error in errors:
         report.add("manifest-schema", str(manifest_path), f"manifest breaks its schema {error}")
     if errors:
         return report, []
     report.seeds = [seed["path"] for seed in document["seeds"]]
-    links = [Link(manifest_path, sha256_hex(data), document)]
+    links, broken = _chain(manifest_path, digest, document, follow)
+    if broken:
+        report.add("chain-broken", str(manifest_path), broken)
+    expected = manifest_expected(document, report, str(manifest_path), links)
+    for warc_entry in document["warc_files"]:
+        name = warc_entry["name"]
+        path = manifest.warc_location(manifest_path, name, warc)
+        _check_warc(path, warc_entry, [e for e in expected if e.warc_file == name], report, fast)
+    return report, links
+
+
+def _top_level_valid(document: Any) -> bool:
+    """The manifest meets its schema but for its seeds' entries, which are checked one by one."""
+    return (isinstance(document, dict) and isinstance(document.get("seeds"), list)
+            and is_valid({**document, "seeds": []}))
+
+
+def _chain(manifest_path: Path, digest: str, document: dict[str, Any],
+           follow: bool) -> tuple[list[Link], str]:
+    """This manifest and, if `follow`, the earlier ones it names; and why the chain broke, if."""
+    links = [Link(manifest_path, digest, document)]
     if follow and document["previous"] is not None:
         try:
             links += earlier_links(links[0])
         except ArchiverError as err:
-            report.add("chain-broken", str(manifest_path), str(err))
-    paths = {entry["name"]: manifest.warc_location(manifest_path, entry["name"], warc)
-             for entry in document["warc_files"]}
-    if not fast and jobs > 1 and _proved_whole(paths, document, links, report, jobs):
-        return report, links
-    expected = manifest_expected(document, report, str(manifest_path), links)
-    for warc_entry in document["warc_files"]:
-        name = warc_entry["name"]
-        _check_warc(paths[name], warc_entry, [e for e in expected if e.warc_file == name],
-                    report, fast)
-    return report, links
+            return links, str(err)
+    return links, ""
 
 
-def _proved_whole(paths: dict[str, Path], document: dict[str, Any], links: list[Link],
-                  report: Report, jobs: int) -> bool:
-    """True if worker processes found every record exactly as the manifest says, and nothing
-    else wrong. Otherwise nothing is reported here: the one-core check then names each problem."""
+def _proved_whole(manifest_path: Path, warc: Path | None, document: dict[str, Any],
+                  links: list[Link], report: Report, jobs: int) -> bool:
+    """True if the seeds' entries meet the schema and agree with the snapshot id, and worker
+    processes found every record exactly as the manifest says. Otherwise nothing is reported
+    here: the one-core check then names each problem."""
     trial = Report(manifest=report.manifest, fast=False)
-    check_document(document, trial, report.manifest)
     warcinfo = warcinfo_expected(document, trial)
     if trial.problems or len(document["warc_files"]) != 1:
         return False
     entry = document["warc_files"][0]
-    path = paths[entry["name"]]
+    path = manifest.warc_location(manifest_path, entry["name"], warc)
     try:
         if not stat.S_ISREG(path.stat().st_mode):
             return False
     except OSError:
         return False
-    by_path = {seed["path"]: seed for seed in document["seeds"]}
+    snapshot = manifest.SnapshotHasher(document)
+    by_path: dict[str, dict[str, Any]] = {}
+
+    def accept(seed: Any) -> bool:
+        """Check one seed's entry as `schema_errors` and `check_document` would, and keep it."""
+        if not is_valid_seed(seed) or seed["path"] in by_path:
+            return False
+        by_path[seed["path"]] = seed
+        snapshot.add(seed)
+        return True
+
     context = SeedContext.of(document)
-    found = check_in_parallel(path, entry, document, warcinfo,
+    found = check_in_parallel(path, entry, document, warcinfo, accept,
                               lambda seed: original_of(seed, by_path, context, links), jobs)
-    if found is None:
+    if found is None or snapshot.label() != document["snapshot_id"]:
         return False
     records, digest = found
     if (digest.sha256, digest.size, records) != (entry["sha256"], entry["bytes"], entry["records"]):

@@ -11,6 +11,7 @@ import sys
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -109,6 +110,7 @@ def test_workers_prove_an_intact_warc_whole_and_nothing_else(
     warcinfo = warcinfo_expected(document, Report("", False))
     seeds, context = by_path(document), SeedContext.of(document)
     found = check_in_parallel(packed["1"] / entry["name"], entry, document, warcinfo,
+                              lambda seed: True,
                               lambda seed: original_of(seed, seeds, context, []), 2)
     assert found is not None
     assert (found[0], found[1].sha256) == (1 + 2 * 41, entry["sha256"])
@@ -116,25 +118,50 @@ def test_workers_prove_an_intact_warc_whole_and_nothing_else(
     for offset in (0, len(data) // 3, len(data) - 1):
         damaged = tmp_path / f"at{offset}.warc.gz"
         damaged.write_bytes(bytes(data[:offset]) + bytes([data[offset] ^ 1]) + bytes(data[offset + 1:]))
-        assert check_in_parallel(damaged, entry, document, warcinfo,
+        assert check_in_parallel(damaged, entry, document, warcinfo, lambda seed: True,
                                  lambda seed: original_of(seed, seeds, context, []), 2) is None
+    refused = check_in_parallel(packed["1"] / entry["name"], entry, document, warcinfo,
+                                lambda seed: seed["path"] != document["seeds"][-1]["path"],
+                                lambda seed: original_of(seed, seeds, context, []), 2)
+    assert refused is None
 
 
 def by_path(document: dict) -> dict[str, dict]:
     return {seed["path"]: seed for seed in document["seeds"]}
 
 
-def test_damage_is_reported_the_same_for_every_jobs(packed: dict[str, Path],
-                                                    tmp_path: Path) -> None:
-    for name in ("perf-test.warc.gz", "perf-test.manifest.json", "perf-test.manifest.json.sha256"):
-        (tmp_path / name).write_bytes((packed["1"] / name).read_bytes())
-    warc = tmp_path / "perf-test.warc.gz"
+def _flip_warc_byte(folder: Path) -> None:
+    warc = folder / "perf-test.warc.gz"
     data = bytearray(warc.read_bytes())
     data[len(data) // 2] ^= 0xFF
     warc.write_bytes(bytes(data))
+
+
+def _edit_last_seed(change: Any) -> Any:
+    def edit(folder: Path) -> None:
+        path = folder / "perf-test.manifest.json"
+        document = json.loads(path.read_text(encoding="utf-8"))
+        change(document["seeds"][-1], document)
+        path.write_bytes(pretty(document))
+    return edit
+
+
+@pytest.mark.parametrize("damage", [
+    _flip_warc_byte,
+    _edit_last_seed(lambda seed, _: seed.update(title="retitled")),  # snapshot id, metadata
+    _edit_last_seed(lambda seed, _: seed.update(bytes=-1)),  # breaks the schema
+    _edit_last_seed(lambda seed, doc: seed.update(path=doc["seeds"][0]["path"])),  # listed twice
+    _edit_last_seed(lambda seed, _: seed["records"][1].update(offset=0)),  # out of place
+], ids=["warc-byte", "title", "schema", "duplicate-path", "offset"])
+def test_damage_is_reported_the_same_for_every_jobs(packed: dict[str, Path], tmp_path: Path,
+                                                    damage: Any) -> None:
+    for name in ("perf-test.warc.gz", "perf-test.manifest.json", "perf-test.manifest.json.sha256"):
+        (tmp_path / name).write_bytes((packed["1"] / name).read_bytes())
+    damage(tmp_path)
     reports = [verify(tmp_path / "perf-test.manifest.json", jobs=jobs) for jobs in (1, 2)]
     assert not reports[0].ok
     assert reports[0].problems == reports[1].problems
+    assert reports[0].to_json() == reports[1].to_json()
 
 
 def test_warcio_reads_the_output(packed: dict[str, Path]) -> None:
