@@ -148,7 +148,7 @@ def _table(name: str, runs: dict[str, list[dict]], root: Path, tag: str) -> dict
         wall = statistics.median(r["wall"] for r in results)
         rss = max(r["rss"] for r in results) / 1024
         rows[key] = {"wall": wall, "rss": rss}
-        print(f"| {key} | {wall:.2f} | {rss:.0f} |")
+        print(f"| {_cell(key)} | {wall:.2f} | {rss:.0f} |")
     warc = root / f"out-{tag}" / f"bench-{tag}.warc.gz"
     tgz = root / f"{tag}.tar.gz"
     if warc.exists() and tgz.exists():
@@ -161,7 +161,7 @@ def _goals(tables: dict, more_seeds: int) -> None:
     print("\n## Goals\n\n| goal | measured | met |\n|---|---|---|")
 
     def goal(label: str, value: float, limit: float, unit: str = "×") -> None:
-        print(f"| {label} ≤ {limit:g}{unit} | {value:.2f}{unit} | {'met' if value <= limit else 'NOT met'} |")
+        print(f"| {_cell(label)} ≤ {limit:g}{unit} | {value:.2f}{unit} | {'met' if value <= limit else 'NOT met'} |")
 
     for name, limit in (("c10k", 1.15), ("c100k", 4.0)):
         if name in tables:
@@ -181,6 +181,11 @@ def _goals(tables: dict, more_seeds: int) -> None:
         for key in ("archiver pack", "archiver verify"):
             grow = (tables["c100k"][key]["rss"] - tables["c10k"][key]["rss"]) * 1024 / more_seeds
             goal(f"{key} RSS growth per seed (c10k→c100k)", grow, 1.0, " KiB")
+
+
+def _cell(text: str) -> str:
+    """A Markdown table cell: a pipe inside it is escaped."""
+    return text.replace("|", "\|")
 
 
 if __name__ == "__main__":
