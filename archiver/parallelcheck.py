@@ -3,18 +3,18 @@
 This process goes through the manifest's seeds once, handing each to `accept` (which checks it
 and takes what it needs of it) and cutting them into chunks of consecutive records, as long as
 the records follow one another through the WARC in manifest order. Workers start on the first
-chunk at once. Each worker process rebuilds its chunk's expected records
-(the same `expect.seed_expected` the one-core check uses), reads the members of the chunk's byte
-range (inflating and hashing every block) and compares them (`compare.compare_records`), while a
-thread of this process hashes the whole file. This can only prove a WARC whole: at the first
-problem of any kind the answer is None, and the caller verifies on one core, so damage is reported
-exactly as the one-core check reports it.
+chunk at once. Each worker process rebuilds its chunk's expected records (the same
+`expect.seed_expected` the one-core check uses), reads the members of the chunk's byte range
+(inflating and hashing every block) and compares them (`compare.compare_records`); the first
+task hashes the whole file. This can only prove a WARC whole: at the first problem of any kind
+the answer is None, and the caller verifies on one core, so damage is reported exactly as the
+one-core check reports it.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -56,8 +56,10 @@ def check_in_parallel(path: Path, entry: dict[str, Any], document: dict[str, Any
     pending: deque[Future[int | None]] = deque()
     records = 0
     try:
-        with ThreadPoolExecutor(1) as thread, process_pool(jobs) as pool:
-            digest = thread.submit(sha256_file, path)
+        with process_pool(jobs) as pool:
+            # The whole file's digest is a worker's first task: no thread runs in this process
+            # when the pool forks its workers.
+            digest = pool.submit(sha256_file, path)
             try:
                 for chunk in _chunks(path, entry, document, context, warcinfo, accept, originals):
                     if chunk is None:
@@ -75,7 +77,7 @@ def check_in_parallel(path: Path, entry: dict[str, Any], document: dict[str, Any
                     records += found
                 return records, digest.result()
             finally:
-                for future in pending:
+                for future in (digest, *pending):
                     future.cancel()
     except OSError:  # unreadable: the one-core check says so, in the report's words
         return None
