@@ -30,6 +30,10 @@ class Link:
     def batch_id(self) -> str:
         return self.document["batch"]["id"]
 
+    def warc_path(self, name: str, given: Path | None = None) -> Path:
+        """A WARC the manifest names: beside the manifest, or in/at `given`."""
+        return manifest.warc_location(self.path, name, given)
+
 
 def read_link(path: Path) -> Link:
     """A manifest that parses; DamageError if it does not."""

@@ -23,16 +23,16 @@ from typing import Any, Iterable, Iterator
 from . import layout, manifest
 from .atomic import PARTIAL
 from .canonical import compact
-from .deflate import Deflate, MemberWriter
+from .deflate import Deflate
 from .describe import describe, language_warning
 from .errors import ArchiverError
 from .hashing import IN_MEMORY, SeedRead, read_seed, reread
 from .manifestout import placeholders
 from .model import Row, SeedFile
-from .records import TRAILER, Record
+from .records import Record
 from .schema import seed_errors
 from .uris import source_uri, target_uri
-from .warcwrite import record_member
+from .warcwrite import record_member, stream_member
 from .workers import process_pool
 
 CHUNK_BYTES = 1 << 20
@@ -112,12 +112,7 @@ def _main_member(context: Context, main: Record, file: SeedFile, read: SeedRead)
     path = Path(name)
     try:
         with open(fd, "wb") as stream:
-            writer = MemberWriter(context.deflate, stream)
-            writer.write(main.head())
-            for block in reread(file, read.digest):
-                writer.write(block)
-            writer.write(TRAILER)
-            writer.close()
+            stream_member(context.deflate, stream, main.head(), reread(file, read.digest))
     except BaseException:
         path.unlink(missing_ok=True)
         raise

@@ -46,10 +46,6 @@ class Deflate:
             raise InputError("compression isal-N needs python-isal (pip install isal)")
         return cls(library, int(level))
 
-    @property
-    def name(self) -> str:
-        return f"{self.library}-{self.level}"
-
     def describe(self) -> str:
         """The warcinfo's word for it, with the library version the bytes depend on."""
         version = _isal_version if self.library == "isal" else zlib.ZLIB_RUNTIME_VERSION

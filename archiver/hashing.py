@@ -69,9 +69,6 @@ class SeedRead:
     sample: bytes
     body: bytes | None = None
 
-    def close(self) -> None:
-        self.body = None
-
 
 def read_seed(seed: SeedFile) -> SeedRead:
     """Read a seed once, hashing it; keep its bytes only if it is at most IN_MEMORY long.

@@ -65,31 +65,27 @@ def _compiled(part: str) -> Callable[[Any], Any]:
 
 def is_valid(document: object) -> bool:
     """True if `document` meets the schema (compiled; jsonschema agrees, see the tests)."""
-    try:
-        _compiled("")(document)
-    except fastjsonschema.JsonSchemaException:
-        return False
-    return True
+    return _passes("", document)
 
 
 def is_valid_seed(entry: object) -> bool:
     """True if one seed entry meets the schema: with `is_valid` of the document without its
     seeds, the same answer as `is_valid` of the whole (the schema's `seeds` is an array of
     entries and nothing more), a seed at a time."""
-    try:
-        _compiled("seed")(entry)
-    except fastjsonschema.JsonSchemaException:
-        return False
-    return True
+    return _passes("seed", entry)
 
 
 def seed_errors(entry: object) -> list[str]:
     """`schema_errors` for one seed entry, so packing can check entries as it makes them."""
+    return [] if _passes("seed", entry) else schema_errors({"seeds": [entry]}, only="/seeds/0")
+
+
+def _passes(part: str, value: object) -> bool:
     try:
-        _compiled("seed")(entry)
+        _compiled(part)(value)
     except fastjsonschema.JsonSchemaException:
-        return schema_errors({"seeds": [entry]}, only="/seeds/0")
-    return []
+        return False
+    return True
 
 
 def schema_errors(document: object, *, only: str = "") -> list[str]:

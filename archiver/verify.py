@@ -68,8 +68,10 @@ def _verify_one(manifest_path: Path, *, warc: Path | None, fast: bool, jobs: int
         return report, []
     digest = sha256_hex(data)
     del data  # the parsed document is what is checked from here on
+    chain: tuple[list[Link], str] | None = None  # read once: earlier manifests are files too
     if not fast and jobs > 1 and _top_level_valid(document):
-        links, broken = _chain(manifest_path, digest, document, follow)
+        chain = _chain(manifest_path, digest, document, follow)
+        links, broken = chain
         if not broken and _proved_whole(manifest_path, warc, document, links, report, jobs):
             report.seeds = [seed["path"] for seed in document["seeds"]]
             return report, links
@@ -79,7 +81,7 @@ def _verify_one(manifest_path: Path, *, warc: Path | None, fast: bool, jobs: int
     if errors:
         return report, []
     report.seeds = [seed["path"] for seed in document["seeds"]]
-    links, broken = _chain(manifest_path, digest, document, follow)
+    links, broken = chain or _chain(manifest_path, digest, document, follow)
     if broken:
         report.add("chain-broken", str(manifest_path), broken)
     expected = manifest_expected(document, report, str(manifest_path), links)

@@ -9,11 +9,11 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Iterable
 
 from .atomic import HashingWriter
 from .deflate import Deflate, MemberWriter, gzip_member
-from .hashing import iter_blocks, sha256_hex
+from .hashing import sha256_hex
 from .records import TRAILER, Record
 
 
@@ -33,15 +33,13 @@ def record_member(record: Record, deflate: Deflate) -> bytes:
     return gzip_member(deflate, [record.head(), record.body, TRAILER])
 
 
-def stream_member(record: Record, deflate: Deflate, stream: BinaryIO) -> None:
-    """A record whose block is a stream, compressed into `stream` in bounded memory."""
+def stream_member(deflate: Deflate, stream: BinaryIO, head: bytes, blocks: Iterable[bytes]) -> None:
+    """A record too large to hold (its head, then its block as `blocks`), compressed into
+    `stream` as one gzip member in bounded memory."""
     writer = MemberWriter(deflate, stream)
-    writer.write(record.head())
-    if isinstance(record.body, bytes):
-        writer.write(record.body)
-    else:
-        for block in iter_blocks(record.body):
-            writer.write(block)
+    writer.write(head)
+    for block in blocks:
+        writer.write(block)
     writer.write(TRAILER)
     writer.close()
 
@@ -55,12 +53,8 @@ class WarcOutput:
         self.count = 0
 
     def write(self, record: Record) -> Placement:
-        if isinstance(record.body, bytes):
-            return self.write_member(record.record_id, record_member(record, self.deflate))
-        offset = self._stream.tell()
-        member = HashingWriter(self._stream)
-        stream_member(record, self.deflate, member)
-        return self._placed(record.record_id, offset, member.hasher.hexdigest())
+        """A record whose block is in memory: warcinfo, a revisit, a metadata record."""
+        return self.write_member(record.record_id, record_member(record, self.deflate))
 
     def write_member(self, record_id: str, member: bytes) -> Placement:
         offset = self._stream.tell()
