@@ -13,7 +13,10 @@ from typing import Any
 
 from . import layout, manifest
 from .errors import DamageError, InputError
+from .digestindex import find
 from .hashing import sha256_hex
+from .rootmanifest import is_root
+from .uris import target_uri
 
 MAX_LINKS = 10_000
 
@@ -81,6 +84,8 @@ def archived_seeds(links: list[Link]) -> dict[str, dict[str, Any]]:
     """
     found: dict[str, dict[str, Any]] = {}
     for link in reversed(links):  # oldest first: the first copy is the one revisits point to
+        if is_root(link.document):  # a sharded batch: its digest index answers `stored_in`
+            continue
         packaged = link.document["packaged"]
         for seed in link.document["seeds"]:
             if seed["records"][0]["type"] == "resource" and seed["sha256"] not in found:
@@ -91,10 +96,36 @@ def archived_seeds(links: list[Link]) -> dict[str, dict[str, Any]]:
     return found
 
 
-def find_seed(links: list[Link], batch_id: str, record_id: str) -> dict[str, Any] | None:
-    """The seed of batch `batch_id` whose first record is `record_id`, with its link's details."""
+def stored_in(link: Link, sha256: str) -> dict[str, Any] | None:
+    """The first copy of a payload in a sharded batch, as its digest index has it: the parts of
+    its seed's entry that a revisit record and a dependency need."""
+    index = link.document["index"]
+    bucket = link.path.with_name(f"{index['stem']}.digests-{sha256[:index['digits']]}.tsv")
+    try:
+        stored = find(bucket, sha256)
+    except OSError:
+        return None
+    if stored is None:
+        return None
+    return {"id": target_uri(link.batch_id, stored.path), "path": stored.path,
+            "sha256": stored.sha256, "bytes": stored.bytes,
+            "records": [{"type": "resource", "id": stored.record_id,
+                         "warc_file": stored.warc_file}],
+            "warc_date": stored.warc_date, "batch": link.batch_id, "manifest": link.path.name,
+            "folder": link.path.parent}
+
+
+def find_seed(links: list[Link], batch_id: str, record_id: str,
+              sha256: str = "") -> dict[str, Any] | None:
+    """The seed of batch `batch_id` whose first record is `record_id`, with its link's details
+    (for a sharded batch, from its digest index, which needs the payload's `sha256`)."""
     for link in links:
         if link.batch_id != batch_id:
+            continue
+        if is_root(link.document):
+            found = stored_in(link, sha256) if sha256 else None
+            if found is not None and found["records"][0]["id"] == record_id:
+                return found
             continue
         for seed in link.document["seeds"]:
             if seed["records"][0]["id"] == record_id:

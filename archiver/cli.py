@@ -21,7 +21,9 @@ from .deflate import DEFAULT
 from .errors import ArchiverError, InputError
 from .extract import extract as extract_seeds
 from .extract import load_checked
-from .pack import PackResult, pack as pack_seeds, packaging_time, plan
+from .executors import EXECUTORS, Deferred, parse_size
+from .pack import PackResult, pack as pack_seeds, packaging_time, prepare
+from .shardplan import DEFAULT_SHARD_SEEDS, Limits
 from .verify import Report, verify as verify_snapshot
 
 app = typer.Typer(
@@ -90,17 +92,25 @@ def pack(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")] = False,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes (default: every core). The output is the same for every value.")] = None,
     compression: Annotated[str, typer.Option(help="Deflate library and level: isal-0..isal-3 or zlib-1..zlib-9. Changes the WARC's bytes, never a digest or the snapshot id.")] = DEFAULT,
+    executor: Annotated[str, typer.Option(help=f"Where a sharded batch's tasks run: {' or '.join(EXECUTORS)} (an embedded Dask cluster of --jobs workers, or --scheduler's). The output is the same on either.")] = "local",
+    scheduler: Annotated[Optional[str], typer.Option(help="Address of a running Dask scheduler (tcp://HOST:PORT), for --executor dask.")] = None,
+    shard_size: Annotated[str, typer.Option(help="Most seed bytes in one shard (1GiB, 512MiB, …). A batch over either limit is sharded.")] = "1GiB",
+    shard_seeds: Annotated[int, typer.Option(min=1, help="Most seeds in one shard.")] = DEFAULT_SHARD_SEEDS,
 ) -> None:
     """Pack a seeds folder into one .warc.gz and a JSON manifest with its .sha256 sidecar.
 
-    The same seeds, INDEX.md and packaging time always give byte-identical output.
+    The same seeds, INDEX.md and packaging time always give byte-identical output. A batch over
+    --shard-size seed bytes or --shard-seeds seeds is cut into shards (a WARC, manifest and
+    sidecar each) under a root manifest named for the batch.
 
     Example: archiver pack seeds --out manifests
     """
-    work = plan(seeds_dir)
+    limits = Limits(parse_size(shard_size), shard_seeds)
+    Deferred(executor, jobs, scheduler)  # a bad name is refused before any work
+    work = prepare(seeds_dir, limits)
     for warning in work.warnings:
         _say(f"archiver: warning: {warning}", err=True)
-    packaged = _packaged(date, work.index.batch.date)
+    packaged = _packaged(date, work.batch.date)
     show_bar = not quiet and not as_json and sys.stderr.isatty()
     if show_bar:
         from rich.console import Console
@@ -110,11 +120,15 @@ def pack(
             task = progress.add_task("packing", total=work.total_bytes or 1)
             result = pack_seeds(seeds_dir, out_dir=out, packaged=packaged, force=force,
                                 previous=previous, prepared=work, jobs=jobs,
-                                compression=compression,
+                                compression=compression, executor=executor,
+                                scheduler=scheduler, shard_bytes=limits.bytes,
+                                shard_seeds=limits.seeds,
                                 on_progress=lambda n: progress.advance(task, n))
     else:
         result = pack_seeds(seeds_dir, out_dir=out, packaged=packaged, force=force,
-                            previous=previous, prepared=work, jobs=jobs, compression=compression)
+                            previous=previous, prepared=work, jobs=jobs, compression=compression,
+                            executor=executor, scheduler=scheduler, shard_bytes=limits.bytes,
+                            shard_seeds=limits.seeds)
     summary = _pack_summary(result)
     later = result.warnings[len(work.warnings):]
     for warning in later[:MAX_WARNINGS]:
@@ -187,6 +201,8 @@ def verify(
     allowed_signers: Annotated[Optional[Path], typer.Option(help="ssh-keygen allowed_signers file of trusted keys, for --signature.")] = None,
     identity: Annotated[Optional[str], typer.Option(help="Principal who must have signed (default: any listed for the key).")] = None,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes (default: every core). The report is the same for every value.")] = None,
+    executor: Annotated[str, typer.Option(help=f"Where a sharded snapshot's shards are checked: {' or '.join(EXECUTORS)}. The report is the same on either.")] = "local",
+    scheduler: Annotated[Optional[str], typer.Option(help="Address of a running Dask scheduler, for --executor dask.")] = None,
 ) -> None:
     """Check a snapshot against its manifest; never modifies anything.
 
@@ -195,7 +211,9 @@ def verify(
 
     Example: archiver verify manifests/cac-voice-social-2021.manifest.json --seeds seeds
     """
-    report = verify_snapshot(manifest, warc=warc, fast=fast, seeds_dir=seeds, jobs=jobs)
+    with Deferred(executor, jobs, scheduler) as tasks:
+        report = verify_snapshot(manifest, warc=warc, fast=fast, seeds_dir=seeds, jobs=jobs,
+                                 executor=tasks)
     signer = _check_signature(manifest, report, signature, allowed_signers, identity)
     if as_json:
         typer.echo(json.dumps({**report.to_json(), **signer}, indent=2, ensure_ascii=False))
@@ -209,6 +227,8 @@ def verify(
 def _print_report(report: Report) -> None:
     if report.fast:
         _say("fast: structure only (schema, sidecar, sizes, counts); no fixity check")
+    for shard in report.shards:
+        _say(f"{shard['manifest']}: {shard['seeds']} seeds {'OK' if shard['ok'] else 'FAILED'}")
     for path in report.seeds:
         _say(f"{path}: {'OK' if report.seed_ok(path) else 'FAILED'}")
         for problem in report.problems:
@@ -217,7 +237,9 @@ def _print_report(report: Report) -> None:
     for problem in report.general_problems():
         _say(f"{problem.where}: FAILED {problem.code}: {problem.message}")
     verdict = "OK" if report.ok else f"FAILED ({len(report.problems)} problems)"
-    _say(f"{report.manifest}: {len(report.seeds)} seeds, {report.records_checked} "
+    seeds = len(report.seeds) if report.seed_total is None else report.seed_total
+    shards = f" in {len(report.shards)} shards" if report.shards else ""
+    _say(f"{report.manifest}: {seeds} seeds{shards}, {report.records_checked} "
                f"records read: {verdict}")
 
 

@@ -136,8 +136,9 @@ def original_of(seed: dict[str, Any], by_path: dict[str, Any], context: SeedCont
     duplicate = seed["duplicate_of"]
     if seed["records"][0]["type"] != "revisit" or duplicate is None:
         return None
-    if duplicate["batch"] != context.batch_id:
-        original = find_seed(links, duplicate["batch"], duplicate["record_id"])
+    if duplicate["batch"] != context.batch_id or duplicate["warc_file"] not in context.warc_names:
+        # an earlier batch, or another shard of this one
+        original = find_seed(links, duplicate["batch"], duplicate["record_id"], seed["sha256"])
     else:
         original = by_path.get(duplicate["path"])
         if original is not None:

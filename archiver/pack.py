@@ -14,16 +14,21 @@ from typing import Any, BinaryIO, Callable, NamedTuple
 
 from . import layout, manifest
 from .atomic import HashingWriter, discard, folder_lock, publish, same_bytes, temp_path, write_bytes
-from .chain import Link, archived_seeds, earlier_links, previous_entry, read_link
+from .chain import Link, archived_seeds, earlier_links, previous_entry, read_link, stored_in
 from .compose import Composed, Context, composed
 from .dates import parse_timestamp, warc_timestamp
 from .deflate import DEFAULT, Deflate
-from .errors import ArchiverError, IndexFileError, InputError, OutputError, OutputExistsError
+from .errors import (ArchiverError, IndexFileError, InputError, OutputError, OutputExistsError,
+                     SeedError)
 from .index import INDEX_NAME, read_index
+from .executors import Deferred
 from .manifestout import ManifestWriter
-from .model import Index, Row, SeedFile
+from .model import Batch, Index, Row, SeedFile
+from .rootmanifest import is_root
 from .schema import schema_errors
 from .seedfolder import find_seeds, name_collisions
+from .seedtable import SeedTable
+from .shardplan import DEFAULT_SHARD_BYTES, DEFAULT_SHARD_SEEDS, Limits
 from .uris import target_uri
 from .warcwrite import WarcOutput, record_member
 from .workers import default_jobs
@@ -41,13 +46,13 @@ class Tally:
     languages: Counter[str] = field(default_factory=Counter)
     earlier: set[tuple[str, str]] = field(default_factory=set)  # (batch, WARC) revisited
 
-    def add(self, item: Composed, duplicate: dict[str, str] | None, batch_id: str) -> None:
+    def add(self, item: Composed, duplicate: dict[str, str] | None, context: Context) -> None:
         self.seeds += 1
         self.bytes += item.size
         self.languages[item.declared_language] += 1
         if duplicate:
             self.revisits += 1
-            if duplicate["batch"] != batch_id:
+            if duplicate["batch"] != context.batch_id or duplicate["warc_file"] != context.warc_file:
                 self.earlier.add((duplicate["batch"], duplicate["warc_file"]))
 
 
@@ -93,6 +98,25 @@ def payload_key(sha256: str) -> bytes:
     return bytes.fromhex(sha256)
 
 
+class Seen(dict[bytes, Original]):
+    """Payloads stored so far, by `payload_key`; one a sharded earlier batch stored is looked up
+    in its digest index when first asked for, never loaded whole."""
+
+    def __init__(self, known: dict[bytes, Original], roots: list[Link]) -> None:
+        super().__init__(known)
+        self._roots = roots
+
+    def get(self, key: bytes, default: Original | None = None) -> Original | None:
+        found = super().get(key)
+        if found is None and self._roots:
+            for link in reversed(self._roots):  # oldest first
+                entry = stored_in(link, key.hex())
+                if entry is not None:
+                    self[key] = found = Original.of(entry)
+                    break
+        return default if found is None else found
+
+
 @dataclass
 class Plan:
     """What will be packed: the index and, in order, each seed file with its row."""
@@ -104,6 +128,38 @@ class Plan:
     @property
     def total_bytes(self) -> int:
         return sum(file.size for file, _ in self.seeds)
+
+    @property
+    def batch(self) -> Batch:
+        return self.index.batch
+
+
+def prepare(seeds_dir: Path, limits: Limits | None = None) -> "Plan | SeedTable":
+    """What `pack` will pack: a `Plan` in memory when the batch is one shard (today's one-file
+    snapshot), else a `SeedTable` on disk for a sharded one (close it when done)."""
+    limits = limits or Limits()
+    if _index_lines(seeds_dir / INDEX_NAME) <= limits.seeds:
+        work = plan(seeds_dir)
+        if limits.one_shard(len(work.seeds), work.total_bytes):
+            return work
+    table = SeedTable(seeds_dir)
+    if not limits.one_shard(table.count, table.total_bytes):
+        return table
+    try:
+        return Plan(Index(table.batch, (), table.head.columns), list(table.seeds()),
+                    table.warnings)
+    finally:
+        table.close()
+
+
+def _index_lines(path: Path) -> int:
+    """How many lines INDEX.md has (rows are fewer), without parsing it; 0 if unreadable (the
+    parser then says why)."""
+    try:
+        with open(path, "rb") as stream:
+            return sum(block.count(b"\n") for block in iter(lambda: stream.read(1 << 20), b""))
+    except OSError:
+        return 0
 
 
 def plan(seeds_dir: Path) -> Plan:
@@ -142,8 +198,10 @@ def packaging_time(*, option: datetime | None, epoch: datetime | None, declared:
 
 def pack(seeds_dir: Path, *, out_dir: Path, packaged: datetime, force: bool = False,
          previous: Path | None = None, on_progress: Progress | None = None,
-         prepared: Plan | None = None, jobs: int | None = None,
-         compression: str = DEFAULT) -> PackResult:
+         prepared: "Plan | SeedTable | None" = None, jobs: int | None = None,
+         compression: str = DEFAULT, executor: str = "local", scheduler: str | None = None,
+         shard_bytes: int = DEFAULT_SHARD_BYTES,
+         shard_seeds: int = DEFAULT_SHARD_SEEDS) -> PackResult:
     """Pack `seeds_dir` into `out_dir`; nothing appears there unless the whole snapshot does.
 
     With `previous` (a manifest in `out_dir`), the batch follows that one: seeds already archived
@@ -151,9 +209,25 @@ def pack(seeds_dir: Path, *, out_dir: Path, packaged: datetime, force: bool = Fa
     `jobs` worker processes share the per-seed work (default: every core); the output is the
     same bytes for every `jobs`. `compression` names the deflate library and level (`isal-2`,
     `zlib-6`, …): it changes the WARC's bytes, never a digest or the snapshot identifier.
+
+    A batch over `shard_seeds` seeds or `shard_bytes` seed bytes is sharded (see shardpack.py):
+    its shards are tasks on `executor` (`local`, or `dask`: an embedded cluster, or the running
+    scheduler at `scheduler`), and the output is the same bytes on either.
     """
-    work = prepared or plan(seeds_dir)
+    limits = Limits(shard_bytes, shard_seeds)
     deflate = Deflate.named(compression)
+    tasks = Deferred(executor, jobs, scheduler)  # refuses a bad name before any work
+    work = prepared or prepare(seeds_dir, limits)
+    if isinstance(work, SeedTable):
+        from .shardpack import pack_sharded
+
+        try:
+            with tasks:
+                return pack_sharded(work, out_dir=out_dir, packaged=packaged, limits=limits,
+                                    executor=tasks, compression=compression, previous=previous,
+                                    force=force)
+        finally:
+            work.close()
     batch = work.index.batch
     out_dir.mkdir(parents=True, exist_ok=True)
     history = _history(previous, out_dir, batch.batch_id) if previous else None
@@ -162,9 +236,14 @@ def pack(seeds_dir: Path, *, out_dir: Path, packaged: datetime, force: bool = Fa
     sidecar_final = manifest_final.with_name(manifest_final.name + ".sha256")
     temps = [temp_path(warc_final), temp_path(manifest_final), temp_path(sidecar_final)]
     try:
-        document, tally, warnings = _write_snapshot(work, temps, warc_final.name, packaged, out_dir,
-                                             on_progress, history, deflate,
-                                             jobs or default_jobs())
+        seen = Seen({payload_key(sha256): Original.of(entry)
+                     for sha256, entry in archived_seeds(history or []).items()},
+                    [link for link in history or [] if is_root(link.document)])
+        document, tally, warnings, digest = _write_snapshot(
+            work, temps, warc_final.name, packaged, out_dir, on_progress, deflate,
+            jobs or default_jobs(), previous=previous_entry(history[0]) if history else None,
+            seen=seen, depends=lambda earlier: _dependencies(earlier, history or []))
+        write_bytes(temps[2], manifest.sidecar_text(manifest_final.name, digest).encode())
         with folder_lock(out_dir):
             unchanged = _same_as_existing(temps, [warc_final, manifest_final], force)
             if unchanged:
@@ -197,12 +276,22 @@ def _history(previous: Path, out_dir: Path, batch_id: str) -> list[Link]:
 
 
 def _write_snapshot(work: Plan, temps: list[Path], warc_file: str, packaged: datetime,
-                    out_dir: Path, on_progress: Progress | None, history: list[Link] | None,
-                    deflate: Deflate, jobs: int) -> tuple[dict[str, Any], Tally, list[str]]:
+                    out_dir: Path, on_progress: Progress | None, deflate: Deflate, jobs: int, *,
+                    previous: dict[str, str] | None, seen: dict[bytes, "Original"],
+                    depends: Callable[[set[tuple[str, str]]], list[dict[str, str]]],
+                    extra: dict[str, Any] | None = None,
+                    expected: list[str] | None = None
+                    ) -> tuple[dict[str, Any], Tally, list[str], str]:
+    """Write the WARC and manifest of `work`'s seeds into `temps` (WARC, manifest); return the
+    manifest's fields but its seeds, the tally, the warnings and the manifest's sha256.
+
+    `seen` holds the payloads stored before (their revisits point there), `depends` lists the
+    WARC files of other snapshots those revisits name, `extra` adds fields to the manifest, and
+    `expected` (a shard's digests, found before) must match each seed's as it is read."""
     batch = work.index.batch
-    document = manifest.new_document(
-        batch, packaged=warc_timestamp(packaged),
-        previous=previous_entry(history[0]) if history else None, seeds=[])
+    document = manifest.new_document(batch, packaged=warc_timestamp(packaged), previous=previous,
+                                     seeds=[])
+    document.update(extra or {})
     compression = deflate.describe()
     warnings: list[str] = []
     with _create(temps[0]) as stream, _create(temps[1]) as manifest_stream:
@@ -212,15 +301,18 @@ def _write_snapshot(work: Plan, temps: list[Path], warc_file: str, packaged: dat
         context = Context(batch.batch_id, info.record_id, document["packaged"], warc_file,
                           deflate, out_dir)
         writer = ManifestWriter(manifest_stream, document, out_dir)
-        seen = {payload_key(sha256): Original.of(entry)
-                for sha256, entry in archived_seeds(history or []).items()}
         tally = Tally()
         try:
             # The plan's path, not the worker's copy, is kept for a payload seen first.
-            for (file, _), item in zip(work.seeds, composed(context, work.seeds, jobs=jobs)):
+            for n, ((file, _), item) in enumerate(zip(work.seeds, composed(context, work.seeds,
+                                                                           jobs=jobs))):
+                if expected is not None and item.sha256 != expected[n]:
+                    item.discard()
+                    raise SeedError(f"{file.location}: changed while being packed (its digest "
+                                    "differs from the one read before)")
                 records, duplicate = _place(output, item, context, seen, file.path)
                 writer.add(item.text, item.snapshot_text, records, duplicate)
-                tally.add(item, duplicate, batch.batch_id)
+                tally.add(item, duplicate, context)
                 if item.warning:
                     warnings.append(item.warning)
                 if on_progress:
@@ -232,7 +324,7 @@ def _write_snapshot(work: Plan, temps: list[Path], warc_file: str, packaged: dat
                 "warcinfo": {"id": info.record_id, "offset": info.offset, "length": info.length,
                              "sha256": info.sha256},
             }]
-            document["dependencies"] = _dependencies(tally.earlier, history or [])
+            document["dependencies"] = depends(tally.earlier)
             document["snapshot_id"] = writer.snapshot_id()
             problems = schema_errors({**document, "seeds": []})
             if problems:
@@ -241,9 +333,7 @@ def _write_snapshot(work: Plan, temps: list[Path], warc_file: str, packaged: dat
         finally:
             writer.close()
         _sync(manifest_stream)
-    sidecar = manifest.sidecar_text(manifest.manifest_name(batch.batch_id), digest)
-    write_bytes(temps[2], sidecar.encode())
-    return document, tally, warnings
+    return document, tally, warnings, digest
 
 
 def _dependencies(earlier: set[tuple[str, str]], history: list[Link]) -> list[dict[str, str]]:

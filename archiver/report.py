@@ -22,6 +22,10 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     records_checked: int = 0
     bytes_checked: int = 0
+    # A sharded snapshot: one line a shard, and its seed count (`seeds` then lists only the seeds
+    # with a problem, so the report stays small whatever the number of seeds).
+    shards: list[dict[str, Any]] = field(default_factory=list)
+    seed_total: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -43,4 +47,5 @@ class Report:
             "records_checked": self.records_checked, "bytes_checked": self.bytes_checked,
             "seeds": [{"path": path, "ok": self.seed_ok(path)} for path in self.seeds],
             "problems": [asdict(problem) for problem in self.problems],
+            **({"shards": self.shards, "seed_total": self.seed_total} if self.shards else {}),
         }

@@ -9,7 +9,8 @@ sidecar-missing, sidecar-mismatch, chain-broken, warc-missing, warc-size, warc-s
 warc-trailing, record-damaged, record-member (the gzip member's bytes changed), record-missing,
 record-misplaced, record-duplicate, record-unexpected, record-header, block-digest, seed-digest,
 metadata-mismatch, warcinfo-mismatch, revisit-unresolved, seeds-missing, seeds-differs,
-seeds-unexpected, seeds-unreadable, signature-invalid (added by signing.py when
+seeds-unexpected, seeds-unreadable, shard-missing, shard-manifest, shard-mismatch,
+shard-software, plan-mismatch, index-bucket, index-mismatch, signature-invalid (added by signing.py when
 `verify --signature` is given).
 """
 
@@ -22,11 +23,13 @@ from typing import Any
 from . import manifest
 from .chain import Link, earlier_links
 from .compare import compare_records
-from .errors import ArchiverError
+from .errors import ArchiverError, InputError
+from .executors import Executor, LocalExecutor
 from .expect import Expected, SeedContext, manifest_expected, original_of, warcinfo_expected
 from .hashing import Hasher, sha256_file, sha256_hex
 from .parallelcheck import check_in_parallel
 from .report import Problem, Report
+from .rootmanifest import is_root
 from .schema import is_valid, is_valid_seed, schema_errors
 from .seedfolder import find_seeds
 from .warcread import Member, MemberReader
@@ -34,24 +37,33 @@ from .workers import default_jobs
 
 
 def verify(manifest_path: Path, *, warc: Path | None = None, fast: bool = False,
-           seeds_dir: Path | None = None, jobs: int | None = None) -> Report:
+           seeds_dir: Path | None = None, jobs: int | None = None,
+           executor: Executor | None = None) -> Report:
     """Check a snapshot, and every earlier batch its chain names, against their manifests.
 
-    Raises ManifestError only if there is nothing to check (no manifest at that path).
+    A sharded snapshot's shards are checked as tasks on `executor` (default: this machine's
+    pool of `jobs` processes); the report is the same on any executor. Raises ManifestError only
+    if there is nothing to check (no manifest at that path).
     """
     jobs = jobs or default_jobs()
-    report, links = _verify_one(manifest_path, warc=warc, fast=fast, jobs=jobs)
+    executor = executor or LocalExecutor(jobs)
+    report, links = _verify_one(manifest_path, warc=warc, fast=fast, jobs=jobs, executor=executor)
     document = links[0].document if links else None
     for link in links[1:]:
-        earlier, _ = _verify_one(link.path, warc=None, fast=fast, jobs=jobs, follow=False)
+        earlier, _ = _verify_one(link.path, warc=None, fast=fast, jobs=jobs, follow=False,
+                                 executor=executor)
         _merge_earlier(report, link, earlier, document)
+    if seeds_dir is not None and document is not None and is_root(document):
+        raise InputError(f"{manifest_path}: --seeds does not check a sharded snapshot yet; "
+                         "verify it without --seeds")
     if seeds_dir is not None and document is not None:
         _check_seeds_folder(seeds_dir, document, report)
     return report
 
 
 def _verify_one(manifest_path: Path, *, warc: Path | None, fast: bool, jobs: int,
-                follow: bool = True) -> tuple[Report, list[Link]]:
+                follow: bool = True, executor: Executor | None = None,
+                also: tuple[Link, ...] = ()) -> tuple[Report, list[Link]]:
     """Verify one manifest and its WARC files; return it with its chain (itself first).
 
     On several cores, with the manifest's top level sound, workers check the WARC while this
@@ -68,9 +80,14 @@ def _verify_one(manifest_path: Path, *, warc: Path | None, fast: bool, jobs: int
         return report, []
     digest = sha256_hex(data)
     del data  # the parsed document is what is checked from here on
+    if is_root(document):
+        from .shardverify import verify_root
+
+        return verify_root(manifest_path, digest, document, report, fast=fast,
+                           executor=executor or LocalExecutor(jobs), follow=follow)
     chain: tuple[list[Link], str] | None = None  # read once: earlier manifests are files too
     if not fast and jobs > 1 and _top_level_valid(document):
-        chain = _chain(manifest_path, digest, document, follow)
+        chain = _chain(manifest_path, digest, document, follow, also)
         links, broken = chain
         if not broken and _proved_whole(manifest_path, warc, document, links, report, jobs):
             report.seeds = [seed["path"] for seed in document["seeds"]]
@@ -81,7 +98,7 @@ def _verify_one(manifest_path: Path, *, warc: Path | None, fast: bool, jobs: int
     if errors:
         return report, []
     report.seeds = [seed["path"] for seed in document["seeds"]]
-    links, broken = chain or _chain(manifest_path, digest, document, follow)
+    links, broken = chain or _chain(manifest_path, digest, document, follow, also)
     if broken:
         report.add("chain-broken", str(manifest_path), broken)
     expected = manifest_expected(document, report, str(manifest_path), links)
@@ -98,10 +115,11 @@ def _top_level_valid(document: Any) -> bool:
             and is_valid({**document, "seeds": []}))
 
 
-def _chain(manifest_path: Path, digest: str, document: dict[str, Any],
-           follow: bool) -> tuple[list[Link], str]:
-    """This manifest and, if `follow`, the earlier ones it names; and why the chain broke, if."""
-    links = [Link(manifest_path, digest, document)]
+def _chain(manifest_path: Path, digest: str, document: dict[str, Any], follow: bool,
+           also: tuple[Link, ...] = ()) -> tuple[list[Link], str]:
+    """This manifest, then `also` (a shard's root), and, if `follow`, the earlier ones it names;
+    and why the chain broke, if."""
+    links = [Link(manifest_path, digest, document), *also]
     if follow and document["previous"] is not None:
         try:
             links += earlier_links(links[0])
