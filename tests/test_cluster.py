@@ -75,13 +75,13 @@ def _verify(manifest: Path, *extra: str) -> dict:
 def test_dask_makes_the_bytes_local_makes_for_every_shard_size(tmp_path, docs, cluster):
     seeds = make_seeds(tmp_path / "seeds", docs)
     address = cluster[0].scheduler_address
-    for size in ("7", "16", "1000"):
+    for size in ("7", "1000"):
         local, dask = tmp_path / f"local-{size}", tmp_path / f"dask-{size}"
         _pack(seeds, local, "--shard-seeds", size)
         _pack(seeds, dask, "--shard-seeds", size, "--executor", "dask", "--scheduler", address)
         assert _files(local) == _files(dask), size
-        manifest = local / "test-batch.manifest.json"
-        assert _verify(manifest) == _verify(manifest, "--executor", "dask", "--scheduler", address)
+    manifest = tmp_path / "local-7" / "test-batch.manifest.json"
+    assert _verify(manifest) == _verify(manifest, "--executor", "dask", "--scheduler", address)
     assert len(list((tmp_path / "local-7").glob("*.warc.gz"))) == 6
     assert sorted(_files(tmp_path / "local-1000")) == [  # one shard: the one-file layout
         "test-batch.manifest.json", "test-batch.manifest.json.sha256", "test-batch.warc.gz"]
@@ -135,7 +135,7 @@ def test_revisits_inside_and_across_shards_and_batches(tmp_path, docs, cluster):
     assert any(r["batch"] == "one" and r["warc_file"] != r["in"] for r in within)  # across shards
     between = _revisits(out / "two.manifest.json")
     assert sum(r["batch"] == "one" for r in between) == len(names[::5])  # across batches
-    assert any(r["batch"] == "two" and r["path"] == "later-new.txt" for r in between)
+    assert any(r["batch"] == "two" and r["path"] == "later-new-2.txt" for r in between)
     root = json.loads((out / "two.manifest.json").read_text())
     assert {d["batch"] for d in root["dependencies"]} == {"one"}
     last = json.loads((out / "three.manifest.json").read_text())  # one file after two sharded
@@ -214,35 +214,36 @@ def sharded(tmp_path_factory, docs) -> Path:
     return out / "snap"
 
 
-def _damaged(sharded: Path, tmp_path: Path, name: str, offset: int) -> subprocess.CompletedProcess:
+def _damaged(sharded: Path, tmp_path: Path, names: list[str], offset: int) -> list[str]:
     copy = tmp_path / "copy"
     shutil.copytree(sharded, copy)
-    target = sorted(copy.glob(name))[0]
-    data = bytearray(target.read_bytes())
-    data[offset % len(data)] ^= 0x01
-    target.write_bytes(bytes(data))
-    return run("verify", copy / "test-batch.manifest.json")
-
-
-@pytest.mark.parametrize("name", ["*-00000.warc.gz", "*-00002.warc.gz", "*-00004.warc.gz",
-                                  "*-00001.manifest.json", "*-00003.manifest.json.sha256"])
-def test_damage_in_any_shard_is_named_with_its_shard(sharded, tmp_path, name):
-    result = _damaged(sharded, tmp_path, name, 900)
+    for name in names:
+        target = sorted(copy.glob(name))[0]
+        data = bytearray(target.read_bytes())
+        data[offset % len(data)] ^= 0x01
+        target.write_bytes(bytes(data))
+    result = run("verify", copy / "test-batch.manifest.json")
     assert result.returncode == 1, result.stdout
-    shard = name.split(".")[0].strip("*")
-    lines = result.stdout.splitlines()
-    assert f"test-batch-20240501t120000z{shard}.manifest.json: 10 seeds FAILED" in lines, lines
-    assert sum(line.endswith("seeds FAILED") for line in lines) == 1, lines  # that shard only
-    problems = [line for line in lines if "FAILED" in line and not line.endswith(": FAILED")]
-    assert problems and all(shard in line for line in problems if " seeds " not in line), lines
+    return result.stdout.splitlines()
 
 
-@pytest.mark.parametrize("name, code", [("*.digests-*.tsv", "index-bucket"),
-                                        ("*.plan.json", "plan-mismatch"),
-                                        ("test-batch.manifest.json", "sidecar-mismatch")])
-def test_damage_outside_the_shards_is_named(sharded, tmp_path, name, code):
-    result = _damaged(sharded, tmp_path, name, 40)
-    assert result.returncode == 1 and code in result.stdout, result.stdout
+def test_damage_in_any_shard_is_named_with_its_shard(sharded, tmp_path):
+    lines = _damaged(sharded, tmp_path, ["*-00000.warc.gz", "*-00002.manifest.json",
+                                         "*-00003.manifest.json.sha256", "*-00004.warc.gz"], 900)
+    failed = sorted(line.split(".manifest.json:")[0][-5:] for line in lines
+                    if line.endswith("seeds FAILED"))
+    assert failed == ["00000", "00002", "00003", "00004"], lines
+    problems = [line for line in lines
+                if "FAILED" in line and not line.endswith("FAILED") and " seeds in " not in line]
+    assert problems and all(any(f"-{shard}." in line for shard in failed) for line in problems)
+
+
+def test_damage_outside_the_shards_is_named(sharded, tmp_path):
+    lines = "\n".join(_damaged(sharded, tmp_path, ["*.digests-*.tsv", "*.plan.json",
+                                                   "test-batch.manifest.json.sha256"], 40))
+    for code in ("index-bucket", "plan-mismatch", "sidecar-mismatch"):
+        assert code in lines, lines
+    assert "seeds FAILED" not in lines  # every shard itself is intact
 
 
 def test_shards_made_by_other_software_are_refused(tmp_path, docs):
@@ -270,7 +271,9 @@ def test_a_shard_that_comes_out_different_is_an_error(tmp_path, docs):
     warc = out / "test-batch-20240501t120000z-00001.warc.gz"
     (out / "test-batch.manifest.json").unlink()
     warc.with_name(warc.name.replace(".warc.gz", ".manifest.json.sha256")).unlink()
-    warc.write_bytes(warc.read_bytes()[:-1] + b"\x00")  # not committed, and not what we make
+    data = bytearray(warc.read_bytes())
+    data[-1] ^= 0x01
+    warc.write_bytes(bytes(data))  # not committed, and not what we make
     result = run("pack", seeds, "--out", out, "--date", DATE, "-q", "--shard-seeds", "10")
     assert result.returncode == 2 and "non-deterministic" in result.stderr, result.stderr
     assert not (out / "test-batch.manifest.json").exists()
