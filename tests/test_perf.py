@@ -16,17 +16,18 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from archiver import parallelcheck, schema
-from archiver.canonical import indented, pretty
-from archiver.expect import SeedContext, original_of, warcinfo_expected
-from archiver.manifest import snapshot_id
-from archiver.manifestout import records_text
-from archiver.pack import pack
-from archiver.parallelcheck import check_in_parallel
-from archiver.records import NAMESPACE, record_id
-from archiver.report import Report
-from archiver.uris import check_header_values
-from archiver.verify import verify
+from archiver.base.uris import check_header_values
+from archiver.formats.canonical_json import indented, pretty
+from archiver.manifest import schema
+from archiver.manifest.identity import snapshot_id
+from archiver.manifest.writer import records_text
+from archiver.packing.packer import pack
+from archiver.verification import parallel as parallelcheck
+from archiver.verification.checker import verify
+from archiver.verification.expected import SeedContext, original_of, warcinfo_expected
+from archiver.verification.parallel import check_in_parallel
+from archiver.verification.report import Report
+from archiver.warc.records import NAMESPACE, record_id
 
 PACKAGED = datetime(2024, 1, 1, tzinfo=timezone.utc)
 HEADER = ("- batch: perf-test\n\n| file | title | source | language | captured |\n"
