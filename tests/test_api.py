@@ -6,8 +6,9 @@ import os
 import re
 from pathlib import Path
 
-import archiver
 from conftest import REPO
+
+import archiver
 
 PUBLIC = {
     "ArchiverError", "DamageError", "InputError", "PROBLEMS", "PackResult", "Problem", "Report",

@@ -17,8 +17,9 @@ from archiver._version import __version__
 from archiver.base.dates import from_epoch, parse_timestamp
 from archiver.errors import ArchiverError, InputError
 from archiver.extraction.restore import extract as extract_seeds
-from archiver.manifest.chain import earlier_links
+from archiver.manifest.chain import chain_of
 from archiver.manifest.loader import Link, load_manifest
+from archiver.manifest.types import SeedEntry
 from archiver.packing.packer import PackResult, packaging_time
 from archiver.packing.packer import pack as pack_seeds
 from archiver.seeds.additions import add_rows
@@ -255,7 +256,8 @@ def show(
 
     Example: archiver show manifests/cac-voice-social-2021.manifest.json
     """
-    document = load_manifest(manifest).document
+    link = load_manifest(manifest)
+    document = link.document
     batch = document["batch"]
     if as_json:
         typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
@@ -268,7 +270,7 @@ def show(
         _say(f"creators: {'; '.join(batch['creators'])}")
     if batch["license"]:
         _say(f"license: {batch['license']}")
-    _print_history(manifest, document)
+    _print_history(link)
     for seed in document["seeds"]:
         captured = seed["captured"]["value"]
         duplicate = _duplicate(seed, document["batch"]["id"])
@@ -280,7 +282,7 @@ def show(
         _say(f"  captured: {captured}")
 
 
-def _duplicate(seed: dict[str, Any], batch_id: str) -> str:
+def _duplicate(seed: SeedEntry, batch_id: str) -> str:
     original = seed["duplicate_of"]
     if not original:
         return ""
@@ -288,22 +290,22 @@ def _duplicate(seed: dict[str, Any], batch_id: str) -> str:
     return f", same bytes as {original['path']}{where}"
 
 
-def _print_history(manifest: Path, document: dict[str, Any]) -> None:
-    if document["previous"] is None:
+def _print_history(newest: Link) -> None:
+    if newest.document["previous"] is None:
         return
     _say("history (newest first):")
     try:
-        links = earlier_links(Link(manifest, "", document))
+        links = chain_of(newest)
     except ArchiverError as err:
         _say(f"  chain broken: {err}")
         return
-    for link in [Link(manifest, "", document), *links]:
+    for link in links:
         older = link.document
         _say(f"  {link.batch_id}: packaged {older['packaged']}, {len(older['seeds'])} seeds, "
                    f"snapshot {older['snapshot_id']} ({link.path.name})")
 
 
-def _language(seed: dict[str, Any]) -> str:
+def _language(seed: SeedEntry) -> str:
     language = seed["language"]
     detected = language["detected"]
     if not detected:

@@ -11,7 +11,6 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from archiver.base.atomic import discard, same_bytes, temp_path
 from archiver.base.digests import Hasher
@@ -20,6 +19,7 @@ from archiver.errors import DamageError, InputError, ManifestError, OutputExists
 from archiver.manifest.chain import chain_of, content_record
 from archiver.manifest.files import warc_location
 from archiver.manifest.loader import load_manifest
+from archiver.manifest.types import RecordRef, SeedEntry
 from archiver.warc.reader import read_member_at
 
 
@@ -34,8 +34,9 @@ class Restored:
 def extract(manifest_path: Path, *, to: Path, warc: Path | None = None,
             only: list[str] | None = None, force: bool = False) -> list[Restored]:
     """Restore every seed (or those in `only`) into `to`."""
-    document = load_manifest(manifest_path).document
-    links = chain_of(manifest_path, document)
+    newest = load_manifest(manifest_path)
+    document = newest.document
+    links = chain_of(newest)
     seeds = {seed["path"]: seed for seed in document["seeds"]}
     wanted = list(seeds) if not only else only
     for path in wanted:
@@ -45,7 +46,7 @@ def extract(manifest_path: Path, *, to: Path, warc: Path | None = None,
     to.mkdir(parents=True, exist_ok=True)
     restored = []
     for seed, target in targets:
-        source, folder = content_record(seed, seeds, document["batch"]["id"], links)
+        source, folder = content_record(seed, seeds, links)
         warc_path = warc_location(folder / manifest_path.name, source["warc_file"],
                                warc if folder == manifest_path.parent else None)
         restored.append(_restore(seed, source, warc_path, to, target, force))
@@ -64,7 +65,7 @@ def safe_target(root: Path, path: str) -> Path:
     return root.joinpath(*parts)
 
 
-def _restore(seed: dict[str, Any], record: dict[str, Any], warc_path: Path, root: Path,
+def _restore(seed: SeedEntry, record: RecordRef, warc_path: Path, root: Path,
              target: Path, force: bool) -> Restored:
     _make_parents(root, target)
     temp = temp_path(target)
@@ -90,7 +91,7 @@ def _restore(seed: dict[str, Any], record: dict[str, Any], warc_path: Path, root
     return Restored(seed["path"], target, hasher.size, unchanged)
 
 
-def _check_restored(seed: dict[str, Any], record: dict[str, Any], problem: str,
+def _check_restored(seed: SeedEntry, record: RecordRef, problem: str,
                     record_id: str | None, hasher: Hasher) -> None:
     name = seed["path"]
     if problem:

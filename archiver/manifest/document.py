@@ -6,11 +6,16 @@ them and verification rebuilds and compares them from one definition.
 
 from __future__ import annotations
 
-from typing import Any
-
 from archiver._version import __version__
 from archiver.manifest.identity import snapshot_id
-from archiver.manifest.types import DetectedLanguage, Encoding, SeedEntry
+from archiver.manifest.types import (
+    BatchEntry,
+    DetectedLanguage,
+    Encoding,
+    Manifest,
+    Previous,
+    SeedEntry,
+)
 from archiver.seeds.types import Batch, Seed
 from archiver.warc.records import CONFORMS_TO
 
@@ -28,7 +33,7 @@ def warc_name(batch_id: str) -> str:
     return f"{batch_id}.warc.gz"
 
 
-def batch_entry(batch: Batch) -> dict[str, Any]:
+def batch_entry(batch: Batch) -> BatchEntry:
     return {
         "id": batch.batch_id, "title": batch.title, "description": batch.description,
         "creators": list(batch.creators), "license": batch.license,
@@ -57,7 +62,7 @@ def seed_entry(seed: Seed, *, uri: str, source_uri: str | None) -> SeedEntry:
     }
 
 
-def metadata_fields(entry: dict[str, Any]) -> list[tuple[str, str]]:
+def metadata_fields(entry: SeedEntry) -> list[tuple[str, str]]:
     """The metadata record's warc-fields for a seed entry, Dublin Core style (WARC 1.1 §6.6)."""
     detected = entry["language"]["detected"] or {}
     fields = [
@@ -79,7 +84,7 @@ def metadata_fields(entry: dict[str, Any]) -> list[tuple[str, str]]:
     return fields
 
 
-def warcinfo_fields(document: dict[str, Any], *, compression: str = "") -> list[tuple[str, str]]:
+def warcinfo_fields(document: Manifest, *, compression: str = "") -> list[tuple[str, str]]:
     """Written first in the WARC, so it can only hold what is known before any seed is read.
 
     `compression` names the deflate library and level the WARC's bytes depend on (left out when
@@ -96,10 +101,10 @@ def warcinfo_fields(document: dict[str, Any], *, compression: str = "") -> list[
     ]
 
 
-def new_document(batch: Batch, *, packaged: str, previous: dict[str, str] | None,
-                 seeds: list[dict[str, Any]]) -> dict[str, Any]:
-    document: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION, "generator": dict(GENERATOR),
+def new_document(batch: Batch, *, packaged: str, previous: Previous | None,
+                 seeds: list[SeedEntry]) -> Manifest:
+    document: Manifest = {
+        "schema_version": SCHEMA_VERSION, "generator": {"name": GENERATOR["name"], "version": GENERATOR["version"]},
         "batch": batch_entry(batch), "packaged": packaged, "previous": previous,
         "dependencies": [], "warc_files": [], "seeds": seeds, "snapshot_id": "",
     }

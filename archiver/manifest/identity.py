@@ -9,24 +9,25 @@ from typing import Any
 
 from archiver.base.digests import Hasher
 from archiver.formats.canonical_json import compact, digest_label
+from archiver.manifest.types import Manifest, SeedEntry
 
 _SNAPSHOT_KEYS = ("id", "path", "bytes", "sha256", "media_type", "content_type", "encoding",
                   "language", "title", "source", "source_uri", "captured", "notes", "extra")
 
 
-def snapshot_id(document: dict[str, Any]) -> str:
+def snapshot_id(document: Manifest) -> str:
     """Derived from content alone: not from the WARC bytes, offsets or compressor."""
     return digest_label(snapshot_basis(document, [snapshot_seed(s) for s in document["seeds"]]))
 
 
-def snapshot_basis(document: dict[str, Any], seeds: list[Any]) -> dict[str, Any]:
+def snapshot_basis(document: Manifest, seeds: list[Any]) -> dict[str, Any]:
     """What snapshot_id hashes, given each seed's `snapshot_seed` part."""
     previous = document["previous"]
     return {"batch": document["batch"], "packaged": document["packaged"],
             "previous": previous and previous["snapshot_id"], "seeds": seeds}
 
 
-def snapshot_seed(seed: dict[str, Any]) -> dict[str, Any]:
+def snapshot_seed(seed: SeedEntry) -> dict[str, Any]:
     """The part of a seed's entry the snapshot identifier covers: content, not placement."""
     return {key: seed[key] for key in _SNAPSHOT_KEYS}
 
@@ -39,7 +40,7 @@ class SnapshotHasher:
     the part before the seeds, each seed in order, then `]}`.
     """
 
-    def __init__(self, document: dict[str, Any]) -> None:
+    def __init__(self, document: Manifest) -> None:
         text = compact(snapshot_basis(document, []))
         assert text.endswith(b'"seeds":[]}')
         self._hasher = Hasher()
@@ -51,7 +52,7 @@ class SnapshotHasher:
         self._hasher.update(b"," + seed_bytes if self.count else seed_bytes)
         self.count += 1
 
-    def add(self, seed: dict[str, Any]) -> None:
+    def add(self, seed: SeedEntry) -> None:
         self.add_bytes(compact(snapshot_seed(seed)))
 
     def label(self) -> str:

@@ -131,10 +131,7 @@ class Manifest(TypedDict):
     snapshot_id: str
 
 
-def main_record(seed: SeedEntry) -> RecordRef:
-    """A seed's main record: its resource, or its revisit if its bytes were archived before."""
+def main_ref(seed: SeedEntry) -> RecordRef:
+    """Where a seed's main record is: its resource, or its revisit if its bytes were archived
+    before (the metadata record follows it)."""
     return seed["records"][0]
-
-
-def is_revisit(seed: SeedEntry) -> bool:
-    return main_record(seed)["type"] != "resource"

@@ -13,11 +13,12 @@ import json
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from archiver.base.atomic import HashingWriter
 from archiver.formats.canonical_json import indented, pretty, string
 from archiver.manifest.identity import SnapshotHasher
+from archiver.manifest.types import Duplicate, Manifest, RecordRef, SeedEntry
 
 RECORDS = "\x00records\x00"
 
@@ -31,7 +32,7 @@ ENTRY_DEPTH = 2  # document → seeds → entry
 _SEEDS_KEY = '\n  "seeds": []'
 
 
-def placeholders(entry: dict[str, Any]) -> str:
+def placeholders(entry: SeedEntry) -> str:
     """The entry's manifest text, records and duplicate_of left as placeholders."""
     saved = entry["records"], entry["duplicate_of"]
     entry["records"], entry["duplicate_of"] = RECORDS, DUPLICATE
@@ -41,7 +42,7 @@ def placeholders(entry: dict[str, Any]) -> str:
         entry["records"], entry["duplicate_of"] = saved
 
 
-def records_text(records: list[dict[str, Any]]) -> str:
+def records_text(records: list[RecordRef]) -> str:
     """`indented(records, ENTRY_DEPTH + 1)` for the fixed shape of a seed's records, quickly."""
     items = [
         f'{{\n          "id": {string(r["id"])},\n          "length": {r["length"]:d},\n'
@@ -56,14 +57,14 @@ def records_text(records: list[dict[str, Any]]) -> str:
 class ManifestWriter:
     """Streams a manifest into `stream`: `add` each entry in order, then `finish`."""
 
-    def __init__(self, stream: BinaryIO, document: dict[str, Any], spool_dir: Path) -> None:
+    def __init__(self, stream: BinaryIO, document: Manifest, spool_dir: Path) -> None:
         self._stream = stream
         self._entries = tempfile.TemporaryFile(dir=spool_dir)
         self._snapshot = SnapshotHasher(document)
         self.count = 0
 
-    def add(self, text: str, snapshot_text: bytes, records: list[dict[str, Any]],
-            duplicate: dict[str, str] | None) -> None:
+    def add(self, text: str, snapshot_text: bytes, records: list[RecordRef],
+            duplicate: Duplicate | None) -> None:
         """Append an entry (its `placeholders` text) whose records and duplicate_of are now
         known."""
         text = text.replace(_quoted(RECORDS), records_text(records), 1).replace(
@@ -77,7 +78,7 @@ class ManifestWriter:
         """`snapshot_id` of the document as added so far."""
         return self._snapshot.label()
 
-    def finish(self, document: dict[str, Any]) -> str:
+    def finish(self, document: Manifest) -> str:
         """Write the whole manifest (`document` holding every field but its seeds); return its
         sha256."""
         head, tail = _split(pretty({**document, "seeds": []}).decode("utf-8"))

@@ -30,15 +30,23 @@ from archiver.errors import (
     OutputExistsError,
 )
 from archiver.manifest.chain import (
+    Original,
     archived_seeds,
-    earlier_links,
+    chain_of,
     previous_entry,
 )
 from archiver.manifest.document import manifest_name, new_document, warc_name
 from archiver.manifest.files import sidecar_text
-from archiver.manifest.implied import main_record, metadata_record, warcinfo_record
+from archiver.manifest.implied import (
+    RecordContext,
+    RevisitTarget,
+    metadata_record_at,
+    revisit_record,
+    warcinfo_record,
+)
 from archiver.manifest.loader import Link, Sidecar, load_manifest
 from archiver.manifest.schema import schema_errors
+from archiver.manifest.types import Dependency, Duplicate, Manifest, RecordRef
 from archiver.manifest.writer import ManifestWriter
 from archiver.packing.worker import Composed, Context, composed
 from archiver.seeds.plan import Plan, plan
@@ -58,7 +66,7 @@ class Tally:
     languages: Counter[str] = field(default_factory=Counter)
     earlier: set[tuple[str, str]] = field(default_factory=set)  # (batch, WARC) revisited
 
-    def add(self, item: Composed, duplicate: dict[str, str] | None, batch_id: str) -> None:
+    def add(self, item: Composed, duplicate: Duplicate | None, batch_id: str) -> None:
         self.seeds += 1
         self.bytes += item.size
         self.languages[item.declared_language] += 1
@@ -73,13 +81,13 @@ class PackResult:
     manifest_path: Path
     sidecar_path: Path
     warc_paths: list[Path]
-    document: dict[str, Any]  # the manifest's fields but its seeds
+    document: Manifest  # the manifest's fields but its seeds
     tally: Tally
     warnings: list[str] = field(default_factory=list)
     unchanged: bool = False
 
 
-class Original(NamedTuple):
+class StoredCopy(NamedTuple):
     """The first stored copy of a payload: what a revisit record of the same bytes names.
 
     A tuple, not the entry: one is kept per distinct payload for the whole pack, keyed by the
@@ -94,16 +102,20 @@ class Original(NamedTuple):
     id: str | None = None
 
     @classmethod
-    def of(cls, entry: dict[str, Any]) -> "Original":
-        """From `chain.archived_seeds`' form of an earlier batch's entry."""
-        first = entry["records"][0]
-        return cls(entry["path"], first["id"], first["warc_file"], entry["batch"],
-                   entry["warc_date"], entry["id"])
+    def of(cls, original: Original) -> "StoredCopy":
+        """An earlier batch's copy, as the chain finds it."""
+        target = original.target()
+        return cls(original.seed["path"], target.record_id, original.record["warc_file"],
+                   original.link.batch_id, target.date, target.uri)
 
-    def as_entry(self) -> dict[str, Any]:
-        """The shape `main_record` takes as `original`."""
+    def target(self) -> RevisitTarget:
         uri = self.id if self.id is not None else target_uri(self.batch, self.path)
-        return {"id": uri, "warc_date": self.warc_date, "records": [{"id": self.record_id}]}
+        return RevisitTarget(self.record_id, uri, self.warc_date)
+
+    def duplicate(self) -> Duplicate:
+        """The `duplicate_of` of a seed that repeats these bytes."""
+        return {"path": self.path, "record_id": self.record_id, "warc_file": self.warc_file,
+                "batch": self.batch}
 
 
 def payload_key(sha256: str) -> bytes:
@@ -169,7 +181,7 @@ def _history(previous: Path, out_dir: Path, batch_id: str) -> list[Link]:
         raise InputError(f"{previous}: the previous manifest must be in the output folder "
                          f"{out_dir} (a chain of batches lives in one folder)")
     newest = load_manifest(previous, sidecar=Sidecar.TRUST_DIGEST)
-    links = [newest, *earlier_links(newest)]
+    links = chain_of(newest)
     if batch_id in {link.batch_id for link in links}:
         raise InputError(f"{previous}: batch id {batch_id!r} is already in this chain; give the "
                          "new batch its own id in INDEX.md")
@@ -189,11 +201,11 @@ def _write_snapshot(work: Plan, temps: list[Path], warc_file: str, packaged: dat
         hashing = HashingWriter(stream)
         output = WarcOutput(hashing, deflate)
         info = output.write(warcinfo_record(document, warc_file, compression=compression))
-        context = Context(batch.batch_id, info.record_id, document["packaged"], warc_file,
-                          deflate, out_dir)
+        context = Context(RecordContext(batch.batch_id, info.record_id, document["packaged"]),
+                          warc_file, deflate, out_dir)
         writer = ManifestWriter(manifest_stream, document, out_dir)
-        seen = {payload_key(sha256): Original.of(entry)
-                for sha256, entry in archived_seeds(history or []).items()}
+        seen = {payload_key(original.seed["sha256"]): StoredCopy.of(original)
+                for original in archived_seeds(history or [])}
         tally = Tally()
         try:
             # The plan's path, not the worker's copy, is kept for a payload seen first.
@@ -226,7 +238,7 @@ def _write_snapshot(work: Plan, temps: list[Path], warc_file: str, packaged: dat
     return document, tally, warnings
 
 
-def _dependencies(earlier: set[tuple[str, str]], history: list[Link]) -> list[dict[str, str]]:
+def _dependencies(earlier: set[tuple[str, str]], history: list[Link]) -> list[Dependency]:
     manifests = {link.batch_id: link.path.name for link in history}
     return [{"batch": batch, "manifest": manifests[batch], "warc_file": warc}
             for batch, warc in sorted(earlier)]
@@ -244,8 +256,8 @@ def _sync(stream: BinaryIO) -> None:
     os.fsync(stream.fileno())
 
 
-def _place(output: WarcOutput, item: Composed, context: Context, seen: dict[bytes, Original],
-           path: str) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
+def _place(output: WarcOutput, item: Composed, context: Context, seen: dict[bytes, StoredCopy],
+           path: str) -> tuple[list[RecordRef], Duplicate | None]:
     """Write a composed seed's records, as a revisit if an earlier seed had the same bytes;
     return the entry's records and duplicate_of."""
     key = payload_key(item.sha256)
@@ -257,24 +269,21 @@ def _place(output: WarcOutput, item: Composed, context: Context, seen: dict[byte
             placed = output.copy_member(item.main_id, item.main)
         else:
             placed = output.write_member(item.main_id, item.main)
-        seen[key] = Original(path, placed.record_id, context.warc_file, context.batch_id,
-                             sys.intern(item.warc_date))  # a batch has few dates
+        seen[key] = StoredCopy(path, placed.record_id, context.warc_file,
+                               context.records.batch_id,
+                               sys.intern(item.warc_date))  # a batch has few dates
     else:
         item.discard()
-        entry = item.entry()
-        main = main_record(entry, batch_id=context.batch_id,
-                                  warcinfo_id=context.warcinfo_id, packaged=context.packaged,
-                                  original=original.as_entry(), body=None)
+        main = revisit_record(item.uri, context.records, date=item.warc_date,
+                              digest="sha256:" + item.sha256, original=original.target())
         placed = output.write(main)
         main_type = main.rec_type
-        duplicate = {"path": original.path, "record_id": original.record_id,
-                     "warc_file": original.warc_file, "batch": original.batch}
-        meta = metadata_record(entry, batch_id=context.batch_id,
-                                      warcinfo_id=context.warcinfo_id, packaged=context.packaged,
-                                      refers_to=placed.record_id)
+        duplicate = original.duplicate()
+        meta = metadata_record_at(item.uri, context.records, date=item.warc_date,
+                                  refers_to=placed.record_id, body=item.meta_body)
         meta_id, meta_member = meta.record_id, record_member(meta, context.deflate)
     placed_meta = output.write_member(meta_id, meta_member)
-    records = [
+    records: list[RecordRef] = [
         {"type": main_type, "id": placed.record_id, "warc_file": context.warc_file,
          "offset": placed.offset, "length": placed.length, "sha256": placed.sha256},
         {"type": "metadata", "id": placed_meta.record_id, "warc_file": context.warc_file,

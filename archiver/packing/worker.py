@@ -12,16 +12,14 @@ by its worker, streaming, into a hidden temporary file beside the output, never 
 
 from __future__ import annotations
 
-import json
+import functools
 import tempfile
-from collections import deque
-from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Iterable, Iterator
 
 from archiver.base.atomic import PARTIAL
-from archiver.base.pool import process_pool
+from archiver.base.pool import in_order, process_pool
 from archiver.base.uris import source_uri, target_uri
 from archiver.detect.findings import detect
 from archiver.detect.language import same_language
@@ -29,8 +27,15 @@ from archiver.errors import ArchiverError, IndexFileError
 from archiver.formats.canonical_json import compact
 from archiver.manifest.document import seed_entry
 from archiver.manifest.identity import snapshot_seed
-from archiver.manifest.implied import main_record, metadata_record, record_date
+from archiver.manifest.implied import (
+    RecordContext,
+    main_record,
+    metadata_body,
+    metadata_record,
+    record_date,
+)
 from archiver.manifest.schema import seed_errors
+from archiver.manifest.types import SeedEntry
 from archiver.manifest.writer import placeholders
 from archiver.seeds.reading import IN_MEMORY, SeedRead, read_seed, reread
 from archiver.seeds.types import Row, Seed, SeedFile
@@ -39,18 +44,14 @@ from archiver.warc.records import Record
 from archiver.warc.writer import record_member, stream_member
 
 CHUNK_BYTES = 1 << 20
-
-
 CHUNK_SEEDS = 256
 
 
 @dataclass(frozen=True)
 class Context:
-    """What every seed's records share."""
+    """What every seed's work shares: its records' context and where its members go."""
 
-    batch_id: str
-    warcinfo_id: str
-    packaged: str
+    records: RecordContext
     warc_file: str
     deflate: Deflate
     spool_dir: Path
@@ -61,8 +62,8 @@ class Composed:
     """One seed, ready to place: what the packer needs of its entry, its members, and its text.
 
     Not the entry itself: the packer runs beside the workers, and unpickling the entry's dozen
-    small objects cost it more than the rest of its work on a seed. A revisit, rare, reads the
-    entry back from `text`.
+    small objects cost it more than the rest of its work on a seed. A revisit, rare, needs only
+    its target URI, date and `meta_body` to build its two records.
     """
 
     sha256: str
@@ -74,15 +75,11 @@ class Composed:
     main: bytes | Path
     meta_id: str
     meta: bytes
+    meta_body: bytes  # the metadata record's block, for a revisit's metadata record
+    uri: str
     text: str  # the manifest entry, records and duplicate_of as placeholders
     snapshot_text: bytes
     warning: str | None = None
-
-    def entry(self) -> dict[str, Any]:
-        """The seed's manifest entry, records and duplicate_of still to fill."""
-        entry: dict[str, Any] = json.loads(self.text)
-        entry["records"], entry["duplicate_of"] = [], None
-        return entry
 
     def discard(self) -> None:
         if isinstance(self.main, Path):
@@ -112,21 +109,19 @@ def compose(context: Context, file: SeedFile, row: Row) -> Composed:
     read = read_seed(file)
     seed = describe(file, row, read)
     warning = language_warning(seed)
-    entry = seed_entry(seed, uri=target_uri(context.batch_id, file.path),
-                                source_uri=source_uri(row.source))
-    main = main_record(entry, batch_id=context.batch_id, warcinfo_id=context.warcinfo_id,
-                              packaged=context.packaged, original=None, body=read.body)
-    meta = metadata_record(entry, batch_id=context.batch_id,
-                                  warcinfo_id=context.warcinfo_id, packaged=context.packaged,
-                                  refers_to=main.record_id)
+    entry = seed_entry(seed, uri=target_uri(context.records.batch_id, file.path),
+                       source_uri=source_uri(row.source))
+    main = main_record(entry, context.records, original=None, body=read.body)
+    meta_body = metadata_body(entry)
+    meta = metadata_record(entry, context.records, refers_to=main.record_id, body=meta_body)
     main_member = _main_member(context, main, file, read)
     meta_member = record_member(meta, context.deflate)
     _check_entry(entry, context, main, meta, main_member, meta_member)
     entry["records"] = []
     return Composed(entry["sha256"], entry["path"], entry["bytes"],
-                    row.language, record_date(entry, context.packaged), main.record_id,
-                    main_member, meta.record_id, meta_member, placeholders(entry),
-                    compact(snapshot_seed(entry)), warning)
+                    row.language, record_date(entry, context.records.packaged), main.record_id,
+                    main_member, meta.record_id, meta_member, meta_body, entry["id"],
+                    placeholders(entry), compact(snapshot_seed(entry)), warning)
 
 
 def _main_member(context: Context, main: Record, file: SeedFile, read: SeedRead) -> bytes | Path:
@@ -143,7 +138,7 @@ def _main_member(context: Context, main: Record, file: SeedFile, read: SeedRead)
     return path
 
 
-def _check_entry(entry: dict[str, Any], context: Context, main: Record, meta: Record,
+def _check_entry(entry: SeedEntry, context: Context, main: Record, meta: Record,
                  main_member: bytes | Path, meta_member: bytes) -> None:
     """Validate the entry as it will be written, offsets aside (the packer adds those)."""
     main_length = main_member.stat().st_size if isinstance(main_member, Path) else len(main_member)
@@ -199,23 +194,13 @@ def composed(context: Context, seeds: list[tuple[SeedFile, Row]], *,
         for chunk in chunks(seeds):
             yield from compose_chunk(context, chunk)
         return
-    pending: deque[Future[list[Composed]]] = deque()
-    work = chunks(seeds)
     with process_pool(jobs) as pool:
-        try:
-            for chunk in work:
-                pending.append(pool.submit(compose_chunk, context, chunk))
-                if len(pending) >= 3 * jobs:  # bounded: a few chunks per worker in flight
-                    yield from pending.popleft().result()
-            while pending:
-                yield from pending.popleft().result()
-        finally:
-            _abandon(pending)
+        for done in in_order(pool, functools.partial(compose_chunk, context), chunks(seeds),
+                             jobs=jobs, abandon=_discard):
+            yield from done
 
 
-def _abandon(pending: deque[Future[list[Composed]]]) -> None:
-    """After an error: drop what was not taken, deleting any large members already made."""
-    for future in pending:
-        if not future.cancel() and future.exception() is None:
-            for item in future.result():
-                item.discard()
+def _discard(items: list[Composed]) -> None:
+    """After an error: delete the large members already made for seeds not placed."""
+    for item in items:
+        item.discard()

@@ -8,11 +8,11 @@ batch id (as the version) and the generator come from the manifest itself.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from archiver.errors import InputError
 from archiver.formats.citation import FORMATS, CitationData, render
 from archiver.manifest.loader import load_manifest
+from archiver.manifest.types import Manifest
 
 
 def citation(manifest_path: Path, fmt: str) -> str:
@@ -28,7 +28,7 @@ def citation(manifest_path: Path, fmt: str) -> str:
     return render(data, fmt)
 
 
-def citation_data(document: dict[str, Any], *, manifest_sha256: str) -> CitationData:
+def citation_data(document: Manifest, *, manifest_sha256: str) -> CitationData:
     batch = document.get("batch") or {}
     generator = document.get("generator") or {}
     tool = " ".join(filter(None, [generator.get("name"), generator.get("version")]))

@@ -37,7 +37,7 @@ def export(manifest_path: Path, *, wacz: Path | None = None, cdxj_out: Path | No
         written.append(wacz)
     if jsonl:
         text = json_lines(document, lambda name: loaded.warc_path(name, warc),
-                          chain_of(manifest_path, document))
+                          chain_of(loaded))
         write_atomically(jsonl, text.encode())
         written.append(jsonl)
     return written

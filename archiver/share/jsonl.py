@@ -18,12 +18,13 @@ from archiver.detect.encoding import python_codec
 from archiver.errors import DamageError, ManifestError
 from archiver.manifest.chain import content_record
 from archiver.manifest.loader import Link
+from archiver.manifest.types import Encoding, Manifest, RecordRef, SeedEntry
 from archiver.warc.reader import read_member_at
 
 WarcPath = Callable[[str], Path]
 
 
-def json_lines(document: dict[str, Any], warc_path: WarcPath, links: list[Link]) -> str:
+def json_lines(document: Manifest, warc_path: WarcPath, links: list[Link]) -> str:
     """`links` is the manifest's chain (itself first), to resolve revisits into earlier batches,
     whose WARC files lie in the same folder."""
     seeds = {seed["path"]: seed for seed in document.get("seeds", [])}
@@ -37,10 +38,10 @@ def _json_line(value: dict[str, Any]) -> str:
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n"
 
 
-def _line(seed: dict[str, Any], seeds: dict[str, Any], document: dict[str, Any],
+def _line(seed: SeedEntry, seeds: dict[str, SeedEntry], document: Manifest,
           warc_path: WarcPath, links: list[Link]) -> dict[str, Any]:
     encoding = seed.get("encoding") or {}
-    record, _ = content_record(seed, seeds, document["batch"]["id"], links)
+    record, _ = content_record(seed, seeds, links)
     data = seed_bytes(seed, record, warc_path)
     return {
         "id": seed["id"], "path": seed["path"], "title": seed.get("title"),
@@ -51,7 +52,7 @@ def _line(seed: dict[str, Any], seeds: dict[str, Any], document: dict[str, Any],
     }
 
 
-def seed_bytes(seed: dict[str, Any], record: dict[str, Any], warc_path: WarcPath) -> bytes:
+def seed_bytes(seed: SeedEntry, record: RecordRef, warc_path: WarcPath) -> bytes:
     """A seed's bytes read from its record in the WARC; DamageError unless they match its sha256."""
     path = warc_path(record["warc_file"])
     chunks: list[bytes] = []
@@ -74,7 +75,7 @@ def seed_bytes(seed: dict[str, Any], record: dict[str, Any], warc_path: WarcPath
     return b"".join(chunks)
 
 
-def decode(data: bytes, encoding: dict[str, Any]) -> str | None:
+def decode(data: bytes, encoding: Encoding) -> str | None:
     """A seed's text from the manifest's `encoding` entry (None for a binary seed)."""
     if encoding.get("method") == "binary" or not encoding.get("charset"):
         return None

@@ -32,6 +32,7 @@ from archiver._version import __version__
 from archiver.base.atomic import discard, publish, temp_path
 from archiver.base.digests import Hasher, iter_blocks, sha256_hex
 from archiver.errors import DamageError, InputError
+from archiver.manifest.types import Manifest
 from archiver.share.cdxj import Entry, index_text
 
 # A WARC file name that `wacz validate` and the replay tools accept (`+` fails validation).
@@ -47,7 +48,7 @@ _MODE = 0o100644 << 16
 _EARLIEST = (1980, 1, 1, 0, 0, 0)
 
 
-def pages_jsonl(document: dict[str, Any], entries: list[Entry]) -> str:
+def pages_jsonl(document: Manifest, entries: list[Entry]) -> str:
     """The page list: one page per seed, dated as its record is (so replay finds it)."""
     dates = {entry.fields["url"]: entry.date for entry in entries}
     lines = [PAGES_HEADER]
@@ -58,7 +59,7 @@ def pages_jsonl(document: dict[str, Any], entries: list[Entry]) -> str:
     return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
 
 
-def write_wacz(out: Path, *, document: dict[str, Any], warcs: list[tuple[str, Path, str]],
+def write_wacz(out: Path, *, document: Manifest, warcs: list[tuple[str, Path, str]],
                entries: list[Entry]) -> None:
     """Write the WACZ for `document` to `out`; `warcs` are (name, path, sha256) to store."""
     for name, _, _ in warcs:
@@ -83,7 +84,7 @@ def write_wacz(out: Path, *, document: dict[str, Any], warcs: list[tuple[str, Pa
         raise
 
 
-def _datapackage(document: dict[str, Any], created: str, resources: list[dict[str, Any]]) -> bytes:
+def _datapackage(document: Manifest, created: str, resources: list[dict[str, Any]]) -> bytes:
     batch = document.get("batch") or {}
     package: dict[str, Any] = {
         "profile": "data-package", "wacz_version": "1.1.1",

@@ -25,11 +25,11 @@ from archiver.manifest.files import (
 from archiver.manifest.identity import SnapshotHasher
 from archiver.manifest.loader import Link, sidecar_path, sidecar_state
 from archiver.manifest.schema import is_valid, is_valid_seed, schema_errors
+from archiver.manifest.types import Manifest, SeedEntry, WarcFile
 from archiver.seeds.folder import find_seeds
 from archiver.verification.comparison import compare_records
 from archiver.verification.expected import (
     Expected,
-    SeedContext,
     manifest_expected,
     original_of,
     warcinfo_expected,
@@ -104,7 +104,7 @@ def _top_level_valid(document: Any) -> bool:
             and is_valid({**document, "seeds": []}))
 
 
-def _chain(manifest_path: Path, digest: str, document: dict[str, Any],
+def _chain(manifest_path: Path, digest: str, document: Manifest,
            follow: bool) -> tuple[list[Link], str]:
     """This manifest and, if `follow`, the earlier ones it names; and why the chain broke, if."""
     links = [Link(manifest_path, digest, document)]
@@ -116,7 +116,7 @@ def _chain(manifest_path: Path, digest: str, document: dict[str, Any],
     return links, ""
 
 
-def _proved_whole(manifest_path: Path, warc: Path | None, document: dict[str, Any],
+def _proved_whole(manifest_path: Path, warc: Path | None, document: Manifest,
                   links: list[Link], report: Report, jobs: int) -> bool:
     """True if the seeds' entries meet the schema and agree with the snapshot id, and worker
     processes found every record exactly as the manifest says. Otherwise nothing is reported
@@ -133,7 +133,7 @@ def _proved_whole(manifest_path: Path, warc: Path | None, document: dict[str, An
     except OSError:
         return False
     snapshot = SnapshotHasher(document)
-    by_path: dict[str, dict[str, Any]] = {}
+    by_path: dict[str, SeedEntry] = {}
 
     def accept(seed: Any) -> bool:
         """Check one seed's entry as `schema_errors` and `check_document` would, and keep it."""
@@ -143,9 +143,8 @@ def _proved_whole(manifest_path: Path, warc: Path | None, document: dict[str, An
         snapshot.add(seed)
         return True
 
-    context = SeedContext.of(document)
     found = check_in_parallel(path, entry, document, warcinfo, accept,
-                              lambda seed: original_of(seed, by_path, context, links), jobs)
+                              lambda seed: original_of(seed, links, by_path), jobs)
     if found is None or snapshot.label() != document["snapshot_id"]:
         return False
     records, digest = found
@@ -157,7 +156,7 @@ def _proved_whole(manifest_path: Path, warc: Path | None, document: dict[str, An
 
 
 def _merge_earlier(report: Report, link: Link, earlier: Report,
-                   document: dict[str, Any] | None) -> None:
+                   document: Manifest | None) -> None:
     """An earlier batch's problems, named by batch; seeds revisiting its damage fail too."""
     damaged = {problem.seed for problem in earlier.problems if problem.seed}
     for problem in earlier.problems:
@@ -188,7 +187,7 @@ def _check_sidecar(manifest_path: Path, data: bytes, report: Report) -> None:
                    f"manifest sha256 is {sha256_hex(data)}, sidecar records {found.recorded}")
 
 
-def _check_warc(path: Path, entry: dict[str, Any], expected: list[Expected], report: Report,
+def _check_warc(path: Path, entry: WarcFile, expected: list[Expected], report: Report,
                 fast: bool) -> None:
     name = entry["name"]
     try:
@@ -214,7 +213,7 @@ def _check_warc(path: Path, entry: dict[str, Any], expected: list[Expected], rep
     compare_records(name, _read_warc(path, entry, report, limit), expected, report)
 
 
-def _check_layout(path: Path, entry: dict[str, Any], expected: list[Expected],
+def _check_layout(path: Path, entry: WarcFile, expected: list[Expected],
                   report: Report) -> None:
     """Records must tile the file: each starts where the previous one ends."""
     if len(expected) != entry["records"]:
@@ -232,7 +231,7 @@ def _check_layout(path: Path, entry: dict[str, Any], expected: list[Expected],
                    f"records end at {position}, the file at {entry['bytes']}")
 
 
-def _read_warc(path: Path, entry: dict[str, Any], report: Report, limit: int) -> list[Member]:
+def _read_warc(path: Path, entry: WarcFile, report: Report, limit: int) -> list[Member]:
     """Read every member once, hashing the whole file on the way."""
     hasher = Hasher()
     members: list[Member] = []
@@ -257,7 +256,7 @@ def _read_warc(path: Path, entry: dict[str, Any], report: Report, limit: int) ->
     return members
 
 
-def _check_seeds_folder(seeds_dir: Path, document: dict[str, Any], report: Report) -> None:
+def _check_seeds_folder(seeds_dir: Path, document: Manifest, report: Report) -> None:
     """Compare original seed files with the manifest, so they can be checked before sharing."""
     try:
         files = {file.path: file for file in find_seeds(seeds_dir)}

@@ -13,16 +13,16 @@ one-core check reports it.
 
 from __future__ import annotations
 
-from collections import deque
-from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from archiver.base.digests import Digest, sha256_file
-from archiver.base.pool import process_pool
+from archiver.base.pool import in_order, process_pool
+from archiver.manifest.implied import RecordContext, RevisitTarget
+from archiver.manifest.types import Manifest, SeedEntry, WarcFile
 from archiver.verification.comparison import compare_records
-from archiver.verification.expected import Expected, SeedContext, seed_expected
+from archiver.verification.expected import Expected, seed_expected, warc_names
 from archiver.verification.report import Report
 from archiver.warc.reader import Member, MemberReader
 
@@ -32,7 +32,7 @@ CHUNK_SEEDS = 500
 CHUNK_BYTES = 16 << 20
 
 
-Originals = Callable[[dict[str, Any]], "dict[str, Any] | None"]
+Originals = Callable[[SeedEntry], "RevisitTarget | None"]
 
 
 Accept = Callable[[Any], bool]
@@ -46,18 +46,22 @@ class Chunk:
     name: str
     start: int
     end: int
-    context: SeedContext
+    context: RecordContext
+    names: frozenset[str]  # the manifest's WARC files
     warcinfo: list[Expected]  # in the first chunk only
-    seeds: list[tuple[dict[str, Any], dict[str, Any] | None]]  # entry, and what a revisit repeats
+    seeds: list[tuple[SeedEntry, RevisitTarget | None]]  # entry, and what a revisit repeats
 
 
-def check_in_parallel(path: Path, entry: dict[str, Any], document: dict[str, Any],
+class _Refused(Exception):
+    """A seed's entry was refused, or its records do not follow one another: no proof here."""
+
+
+def check_in_parallel(path: Path, entry: WarcFile, document: Manifest,
                       warcinfo: list[Expected], accept: Accept, originals: Originals,
                       jobs: int) -> tuple[int, Digest] | None:
     """(records checked, the file's digest) if every seed is accepted and every record is as the
     manifest says, else None."""
-    context = SeedContext.of(document)
-    pending: deque[Future[int | None]] = deque()
+    context = RecordContext.of(document)
     records = 0
     try:
         with process_pool(jobs) as pool:
@@ -65,56 +69,45 @@ def check_in_parallel(path: Path, entry: dict[str, Any], document: dict[str, Any
             # when the pool forks its workers.
             digest = pool.submit(sha256_file, path)
             try:
-                for chunk in _chunks(path, entry, document, context, warcinfo, accept, originals):
-                    if chunk is None:
-                        return None
-                    pending.append(pool.submit(check_chunk, chunk))
-                    while len(pending) >= 3 * jobs or pending and pending[0].done():
-                        found = pending.popleft().result()
-                        if found is None:
-                            return None
-                        records += found
-                while pending:
-                    found = pending.popleft().result()
+                work = _chunks(path, entry, document, context, warcinfo, accept, originals)
+                for found in in_order(pool, check_chunk, work, jobs=jobs):
                     if found is None:
                         return None
                     records += found
                 return records, digest.result()
             finally:
-                for future in (digest, *pending):
-                    future.cancel()
-    except OSError:  # unreadable: the one-core check says so, in the report's words
+                digest.cancel()
+    except (OSError, _Refused):  # unreadable: the one-core check says so, in the report's words
         return None
 
 
-def _chunks(path: Path, entry: dict[str, Any], document: dict[str, Any], context: SeedContext,
-            warcinfo: list[Expected], accept: Accept,
-            originals: Originals) -> Iterator[Chunk | None]:
-    """The chunks in file order; None, and no more, where a seed is refused or out of order."""
+def _chunks(path: Path, entry: WarcFile, document: Manifest, context: RecordContext,
+            warcinfo: list[Expected], accept: Accept, originals: Originals) -> Iterator[Chunk]:
+    """The chunks in file order; _Refused where a seed is refused or its records out of order."""
     info = entry["warcinfo"]
     if info["offset"] != 0:
-        yield None
-        return
+        raise _Refused
     start, first = 0, True
     end = info["length"]
-    seeds: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+    names = warc_names(document)
+    seeds: list[tuple[SeedEntry, RevisitTarget | None]] = []
     for seed in document["seeds"]:
         if not accept(seed):
-            yield None
-            return
+            raise _Refused
         for record in seed["records"]:
             if record["warc_file"] != entry["name"] or record["offset"] != end:
-                yield None
-                return
+                raise _Refused
             end += record["length"]
         seeds.append((seed, originals(seed)))
         if len(seeds) >= CHUNK_SEEDS or end - start >= CHUNK_BYTES:
-            yield Chunk(path, entry["name"], start, end, context, warcinfo if first else [], seeds)
+            yield Chunk(path, entry["name"], start, end, context, names,
+                        warcinfo if first else [], seeds)
             start, first, seeds = end, False, []
     if end != entry["bytes"]:
-        yield None
-    elif seeds or first:
-        yield Chunk(path, entry["name"], start, end, context, warcinfo if first else [], seeds)
+        raise _Refused
+    if seeds or first:
+        yield Chunk(path, entry["name"], start, end, context, names, warcinfo if first else [],
+                    seeds)
 
 
 def check_chunk(chunk: Chunk) -> int | None:
@@ -122,7 +115,7 @@ def check_chunk(chunk: Chunk) -> int | None:
     report = Report(manifest="", fast=False)
     expected = list(chunk.warcinfo)
     for seed, original in chunk.seeds:
-        expected += seed_expected(seed, chunk.context, original, report)
+        expected += seed_expected(seed, chunk.context, chunk.names, original, report)
     if report.problems:
         return None
     # As on one core: no record may claim more than the largest block expected of it.
