@@ -32,7 +32,7 @@ from archiver._version import __version__
 from archiver.base.atomic import discard, publish, temp_path
 from archiver.base.digests import Hasher, iter_blocks, sha256_hex
 from archiver.errors import DamageError, InputError
-from archiver.manifest.types import Manifest
+from archiver.manifest.types import Manifest, main_ref
 from archiver.share.cdxj import Entry, index_text
 
 # A WARC file name that `wacz validate` and the replay tools accept (`+` fails validation).
@@ -53,7 +53,7 @@ def pages_jsonl(document: Manifest, entries: list[Entry]) -> str:
     dates = {entry.fields["url"]: entry.date for entry in entries}
     lines = [PAGES_HEADER]
     for seed in document.get("seeds", []):
-        record_id = str(seed["records"][0]["id"]).strip("<>").removeprefix("urn:uuid:")
+        record_id = str(main_ref(seed)["id"]).strip("<>").removeprefix("urn:uuid:")
         lines.append({"id": record_id, "url": seed["id"], "ts": dates.get(seed["id"], ""),
                       "title": seed.get("title") or seed["path"]})
     return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
