@@ -19,6 +19,7 @@ import archiver.base.digests
 import archiver.seeds.reading
 from archiver.errors import OutputExistsError, SeedError
 from archiver.packing.packer import pack
+from archiver.seeds.plan import plan
 
 PACK = importlib.import_module("archiver.packing.packer")  # `archiver.pack` is also the function
 FINAL = ("fault-batch.warc.gz", "fault-batch.manifest.json", "fault-batch.manifest.json.sha256")
@@ -124,7 +125,7 @@ def test_seed_changing_while_packed_is_refused(tmp_path: Path, monkeypatch, chan
 
 def test_seed_changed_between_listing_and_reading_is_refused(tmp_path: Path):
     seeds = make_seeds(tmp_path / "seeds", {"a.txt": b"a", "b.txt": b"b"})
-    work = PACK.plan(seeds)
+    work = plan(seeds)
     (seeds / "b.txt").write_bytes(b"bigger now")
     with pytest.raises(SeedError, match="changed while being archived"):
         pack(seeds, out_dir=tmp_path / "out", packaged=PACKAGED, prepared=work)

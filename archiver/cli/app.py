@@ -7,6 +7,7 @@ import json
 import os
 import re
 import sys
+from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any, Callable, Optional
@@ -112,27 +113,24 @@ def pack(
     limits = Limits(parse_size(shard_size), shard_seeds)
     Deferred(executor, jobs, scheduler)  # a bad name is refused before any work
     work = prepare(seeds_dir, limits)
-    for warning in work.warnings:
-        _say(f"archiver: warning: {warning}", err=True)
-    packaged = _packaged(date, work.batch.date)
-    show_bar = not quiet and not as_json and sys.stderr.isatty()
-    if show_bar:
-        from rich.console import Console
-        from rich.progress import Progress
-
-        with Progress(console=Console(stderr=True), transient=True) as progress:
-            task = progress.add_task("packing", total=work.total_bytes or 1)
-            result = pack_seeds(seeds_dir, out_dir=out, packaged=packaged, force=force,
-                                previous=previous, prepared=work, jobs=jobs,
+    with closing(work):  # a sharded batch's seed table is a temporary file
+        for warning in work.warnings:
+            _say(f"archiver: warning: {warning}", err=True)
+        packaged = _packaged(date, work.batch.date)
+        run = functools.partial(pack_seeds, seeds_dir, out_dir=out, packaged=packaged,
+                                force=force, previous=previous, prepared=work, jobs=jobs,
                                 compression=compression, executor=executor,
                                 scheduler=scheduler, shard_bytes=limits.bytes,
-                                shard_seeds=limits.seeds,
-                                on_progress=lambda n: progress.advance(task, n))
-    else:
-        result = pack_seeds(seeds_dir, out_dir=out, packaged=packaged, force=force,
-                            previous=previous, prepared=work, jobs=jobs, compression=compression,
-                            executor=executor, scheduler=scheduler, shard_bytes=limits.bytes,
-                            shard_seeds=limits.seeds)
+                                shard_seeds=limits.seeds)
+        if not quiet and not as_json and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import Progress
+
+            with Progress(console=Console(stderr=True), transient=True) as progress:
+                task = progress.add_task("packing", total=work.total_bytes or 1)
+                result = run(on_progress=lambda n: progress.advance(task, n))
+        else:
+            result = run()
     summary = _pack_summary(result)
     later = result.warnings[len(work.warnings):]
     for warning in later[:MAX_WARNINGS]:

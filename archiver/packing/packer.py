@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, NamedTuple
+from typing import Any, BinaryIO, Callable
 
 from archiver.base.atomic import (
     HashingWriter,
@@ -21,9 +21,8 @@ from archiver.base.atomic import (
     write_bytes,
 )
 from archiver.base.dates import parse_timestamp, warc_timestamp
-from archiver.base.pool import default_jobs
-from archiver.base.uris import target_uri
 from archiver.base.executors import Deferred
+from archiver.base.pool import default_jobs
 from archiver.errors import (
     ArchiverError,
     InputError,
@@ -31,18 +30,11 @@ from archiver.errors import (
     OutputExistsError,
     SeedError,
 )
-from archiver.manifest.chain import (
-    Original,
-    archived_seeds,
-    chain_of,
-    previous_entry,
-    stored_in,
-)
+from archiver.manifest.chain import archived_seeds, chain_of, previous_entry
 from archiver.manifest.document import manifest_name, new_document, warc_name
 from archiver.manifest.files import sidecar_text
 from archiver.manifest.implied import (
     RecordContext,
-    RevisitTarget,
     metadata_record_at,
     revisit_record,
     warcinfo_record,
@@ -52,6 +44,7 @@ from archiver.manifest.root import is_root
 from archiver.manifest.schema import schema_errors
 from archiver.manifest.types import Dependency, Duplicate, Manifest, Previous, RecordRef
 from archiver.manifest.writer import ManifestWriter
+from archiver.packing.stored import Seen, StoredCopy, payload_key
 from archiver.packing.worker import Composed, Context, composed
 from archiver.seeds.plan import Plan, prepare
 from archiver.seeds.shards import DEFAULT_SHARD_BYTES, DEFAULT_SHARD_SEEDS, Limits
@@ -92,59 +85,6 @@ class PackResult:
     tally: Tally
     warnings: list[str] = field(default_factory=list)
     unchanged: bool = False
-
-
-class StoredCopy(NamedTuple):
-    """The first stored copy of a payload: what a revisit record of the same bytes names.
-
-    A tuple, not the entry: one is kept per distinct payload for the whole pack, keyed by the
-    payload's raw sha256 (`payload_key`). A seed of this batch leaves its target URI to be
-    derived from its path (`id` None); an earlier batch's seed keeps the one its manifest has."""
-
-    path: str
-    record_id: str
-    warc_file: str
-    batch: str
-    warc_date: str
-    id: str | None = None
-
-    @classmethod
-    def of(cls, original: Original) -> "StoredCopy":
-        """An earlier batch's copy, as the chain finds it."""
-        return cls(original.path, original.record_id, original.warc_file, original.link.batch_id,
-                   original.warc_date, original.uri)
-
-    def target(self) -> RevisitTarget:
-        uri = self.id if self.id is not None else target_uri(self.batch, self.path)
-        return RevisitTarget(self.record_id, uri, self.warc_date)
-
-    def duplicate(self) -> Duplicate:
-        """The `duplicate_of` of a seed that repeats these bytes."""
-        return {"path": self.path, "record_id": self.record_id, "warc_file": self.warc_file,
-                "batch": self.batch}
-
-
-def payload_key(sha256: str) -> bytes:
-    return bytes.fromhex(sha256)
-
-
-class Seen(dict[bytes, StoredCopy]):
-    """Payloads stored so far, by `payload_key`; one a sharded earlier batch stored is looked up
-    in its digest index when first asked for, never loaded whole."""
-
-    def __init__(self, known: dict[bytes, StoredCopy], roots: list[Link]) -> None:
-        super().__init__(known)
-        self._roots = roots
-
-    def get(self, key: bytes, default: StoredCopy | None = None) -> StoredCopy | None:
-        found = super().get(key)
-        if found is None and self._roots:
-            for link in reversed(self._roots):  # oldest first
-                original = stored_in(link, key.hex())
-                if original is not None:
-                    self[key] = found = StoredCopy.of(original)
-                    break
-        return default if found is None else found
 
 
 def packaging_time(*, option: datetime | None, epoch: datetime | None, declared: str,

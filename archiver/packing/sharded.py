@@ -8,7 +8,6 @@ summary and one small result a shard or bucket, never an entry a seed.
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections import Counter
 from dataclasses import dataclass, field
@@ -30,7 +29,8 @@ from archiver.manifest.loader import Link, sidecar_path
 from archiver.manifest.root import Names, is_root, root_snapshot_id
 from archiver.manifest.types import Bucket, Dependency, Manifest, RootManifest, ShardInfo, Software
 from archiver.packing.commit import NonDeterministicError, leftovers, publish_once
-from archiver.packing.packer import PackResult, StoredCopy, Tally, _history, _write_snapshot, payload_key
+from archiver.packing.packer import PackResult, Tally, _history, _write_snapshot
+from archiver.packing.stored import StoredCopy, payload_key
 from archiver.packing.revisits import assignments, digest_shard, index_earlier, join_bucket
 from archiver.packing.shard_job import Earlier, Job, committed
 from archiver.packing.software import software

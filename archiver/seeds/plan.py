@@ -34,6 +34,9 @@ class Plan:
     def batch(self) -> Batch:
         return self.index.batch
 
+    def close(self) -> None:
+        """Nothing to release (a `SeedTable`, the other kind of prepared work, has a file)."""
+
 
 def prepare(seeds_dir: Path, limits: Limits | None = None) -> "Plan | SeedTable":
     """What `pack` will pack: a `Plan` in memory when the batch is one shard (today's one-file

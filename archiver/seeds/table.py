@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from archiver.errors import IndexFileError, SeedError
+from archiver.errors import IndexFileError
 from archiver.seeds import index_file as idx
 from archiver.seeds.folder import walk_seeds
 from archiver.seeds.index_file import INDEX_NAME

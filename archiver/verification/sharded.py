@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
 
 from archiver.base.digests import sha256_file, sha256_hex
 from archiver.base.executors import Executor
