@@ -27,7 +27,7 @@ from archiver.manifest.document import GENERATOR, SCHEMA_VERSION, batch_entry, m
 from archiver.manifest.files import sidecar_lines
 from archiver.manifest.loader import Link, sidecar_path
 from archiver.manifest.root import Names, is_root, root_snapshot_id
-from archiver.manifest.types import Bucket, Dependency, Manifest, RootManifest, ShardInfo, Software
+from archiver.manifest.types import Bucket, Dependency, Manifest, RootManifest, RootShard, ShardInfo, Software
 from archiver.packing.commit import NonDeterministicError, leftovers, publish_once
 from archiver.packing.packer import PackResult, Tally, _history, _write_snapshot
 from archiver.packing.stored import StoredCopy, payload_key
@@ -45,18 +45,10 @@ MAX_WARNINGS = 20
 
 @dataclass(frozen=True)
 class ShardOutcome:
-    """What a shard's task reports: enough for the root and the summary, nothing a seed."""
+    """What a shard's task reports: the root's entry for it and the summary's counts, nothing
+    a seed."""
 
-    index: int
-    manifest: str
-    sha256: str
-    bytes: int
-    warc_file: str
-    warc_sha256: str
-    warc_bytes: int
-    seeds: int
-    records: int
-    snapshot_id: str
+    entry: RootShard
     revisits: int
     seed_bytes: int
     languages: dict[str, int]
@@ -118,8 +110,8 @@ def pack_shard(task: tuple[Job, int]) -> ShardOutcome:
             for batch_id, stored in assignments(job, index)}
     temps = [temp_path(warc), temp_path(manifest_path), temp_path(sidecar)]
     shard: ShardInfo = {"index": index, "count": len(job.shards),
-             "plan": {"name": job.names.plan, "sha256": job.plan_sha256},
-             "software": software(job.compression)}
+                        "plan": {"name": job.names.plan, "sha256": job.plan_sha256},
+                        "software": software(job.compression)}
     try:
         document, tally, warnings, digest = _write_snapshot(
             Plan(Index(job.batch, ()), seeds, []), temps, warc.name, parse_timestamp(job.packaged),
@@ -136,23 +128,29 @@ def pack_shard(task: tuple[Job, int]) -> ShardOutcome:
     finally:
         discard(temps)
     return ShardOutcome(
-        index, manifest_path.name, digest, manifest_path.stat().st_size, warc.name,
-        entry["sha256"], entry["bytes"], tally.seeds, entry["records"], document["snapshot_id"],
-        tally.revisits, tally.bytes, dict(tally.languages), shard["software"],
-        document["dependencies"], warnings[:MAX_WARNINGS], max(0, len(warnings) - MAX_WARNINGS))
+        _root_entry(job, index, document, digest, tally.seeds), tally.revisits, tally.bytes,
+        dict(tally.languages), shard["software"], document["dependencies"],
+        warnings[:MAX_WARNINGS], max(0, len(warnings) - MAX_WARNINGS))
 
 
 def _outcome(job: Job, index: int, document: Manifest) -> ShardOutcome:
-    warc, manifest_path, _ = job.shard_paths(index)
-    entry = document["warc_files"][0]
+    """What a shard committed by an earlier run reports, read back from its manifest."""
     seeds = document["seeds"]
+    digest = sha256_hex(job.shard_paths(index)[1].read_bytes())
     return ShardOutcome(
-        index, manifest_path.name, sha256_hex(manifest_path.read_bytes()),
-        manifest_path.stat().st_size, warc.name, entry["sha256"], entry["bytes"], len(seeds),
-        entry["records"], document["snapshot_id"],
+        _root_entry(job, index, document, digest, len(seeds)),
         sum(1 for seed in seeds if seed["duplicate_of"]), sum(seed["bytes"] for seed in seeds),
         dict(Counter(seed["language"]["declared"] for seed in seeds)),
         document["shard"]["software"], document["dependencies"])
+
+
+def _root_entry(job: Job, index: int, document: Manifest, digest: str, seeds: int) -> RootShard:
+    warc, manifest_path, _ = job.shard_paths(index)
+    entry = document["warc_files"][0]
+    return {"index": index, "manifest": manifest_path.name, "sha256": digest,
+            "bytes": manifest_path.stat().st_size, "warc_file": warc.name,
+            "warc_sha256": entry["sha256"], "warc_bytes": entry["bytes"], "seeds": seeds,
+            "records": entry["records"], "snapshot_id": document["snapshot_id"]}
 
 
 def _expected_digests(job: Job, index: int, count: int) -> list[str]:
@@ -203,8 +201,8 @@ def _write_root(job: Job, plan: dict[str, Any], outcomes: list[ShardOutcome],
         first = outcomes[0]
         other = next(o for o in outcomes if o.software != first.software)
         raise NonDeterministicError(
-            f"{out / other.manifest}: made by other software than {first.manifest} "
-            f"({_difference(first.software, other.software)}); a snapshot's shards must all be "
+            f"{out / other.entry['manifest']}: made by other software than "
+            f"{first.entry['manifest']} ({_difference(first.software, other.software)}); a snapshot's shards must all be "
             "made alike: re-pack them with one software (--force)")
     plan_path = out / job.names.plan
     dependencies = sorted({(d["batch"], d["manifest"], d["warc_file"]) for o in outcomes
@@ -217,13 +215,10 @@ def _write_root(job: Job, plan: dict[str, Any], outcomes: list[ShardOutcome],
         "plan": {"name": plan_path.name, "sha256": job.plan_sha256, "limits": plan["limits"],
                  "compression": job.compression},
         "software": outcomes[0].software,
-        "seed_count": sum(o.seeds for o in outcomes),
+        "seed_count": sum(o.entry["seeds"] for o in outcomes),
         "seed_bytes": sum(o.seed_bytes for o in outcomes),
         "revisits": sum(o.revisits for o in outcomes),
-        "shards": [{"index": o.index, "manifest": o.manifest, "sha256": o.sha256,
-                    "bytes": o.bytes, "warc_file": o.warc_file, "warc_sha256": o.warc_sha256,
-                    "warc_bytes": o.warc_bytes, "seeds": o.seeds, "records": o.records,
-                    "snapshot_id": o.snapshot_id} for o in outcomes],
+        "shards": [o.entry for o in outcomes],
         "index": {"stem": job.names.stem, "digits": job.names.digits,
                   "buckets": buckets},
         "dependencies": [{"batch": b, "manifest": m, "warc_file": w} for b, m, w in dependencies],
@@ -234,7 +229,8 @@ def _write_root(job: Job, plan: dict[str, Any], outcomes: list[ShardOutcome],
     root = out / manifest_name(job.batch.batch_id)
     lines = [(root.name, sha256_hex(data)), (plan_path.name, job.plan_sha256)]
     for o in outcomes:
-        lines += [(o.manifest, o.sha256), (o.warc_file, o.warc_sha256)]
+        lines += [(o.entry["manifest"], o.entry["sha256"]),
+                  (o.entry["warc_file"], o.entry["warc_sha256"])]
     lines += [(bucket["name"], bucket["sha256"]) for bucket in buckets]
     temps = [temp_path(root), temp_path(sidecar_path(root))]
     try:
@@ -259,23 +255,24 @@ def _write_root(job: Job, plan: dict[str, Any], outcomes: list[ShardOutcome],
     more = sum(o.more_warnings for o in outcomes)
     if more:
         warnings.append(f"… and {more} more warnings in the shards")
-    return PackResult(root, sidecar_path(root), [out / o.warc_file for o in outcomes],
+    return PackResult(root, sidecar_path(root), [out / o.entry["warc_file"] for o in outcomes],
                       document, tally, warnings, unchanged)  # type: ignore[arg-type]
 
 
 def _check_committed(out: Path, outcome: ShardOutcome) -> None:
     """The root is written only over shards whose sidecar says what their task reported."""
-    manifest_path = out / outcome.manifest
+    entry = outcome.entry
+    manifest_path = out / entry["manifest"]
     sidecar = sidecar_path(manifest_path)
     try:
         text = sidecar.read_bytes()
-        sizes = (manifest_path.stat().st_size, (out / outcome.warc_file).stat().st_size)
+        sizes = (manifest_path.stat().st_size, (out / entry["warc_file"]).stat().st_size)
     except OSError:
-        raise OutputError(f"{sidecar}: shard {outcome.index} is not committed") from None
-    want = sidecar_lines([(outcome.manifest, outcome.sha256),
-                          (outcome.warc_file, outcome.warc_sha256)])
-    if text != want or sizes != (outcome.bytes, outcome.warc_bytes):
-        raise OutputError(f"{sidecar}: shard {outcome.index} does not match what its task "
+        raise OutputError(f"{sidecar}: shard {entry['index']} is not committed") from None
+    want = sidecar_lines([(entry["manifest"], entry["sha256"]),
+                          (entry["warc_file"], entry["warc_sha256"])])
+    if text != want or sizes != (entry["bytes"], entry["warc_bytes"]):
+        raise OutputError(f"{sidecar}: shard {entry['index']} does not match what its task "
                           "reported; nothing was published")
 
 
