@@ -12,7 +12,7 @@ from archiver.errors import (
     IndexFileError,
 )
 from archiver.seeds.folder import find_seeds, name_collisions
-from archiver.seeds.index_file import INDEX_NAME, read_index
+from archiver.seeds.index_file import INDEX_NAME, open_index, read_index
 from archiver.seeds.shards import Limits
 from archiver.seeds.table import SeedTable
 from archiver.seeds.types import Batch, Index, Row, SeedFile
@@ -59,8 +59,8 @@ def prepare(seeds_dir: Path, limits: Limits | None = None) -> "Plan | SeedTable"
 def _index_lines(path: Path) -> int:
     """How many lines INDEX.md has (rows are fewer), without parsing it; 0 if unreadable (the
     parser then says why)."""
-    try:
-        with open(path, "rb") as stream:
+    try:  # never a plain open: a FIFO would block (the parser then refuses it)
+        with open_index(path) as stream:
             return sum(block.count(b"\n") for block in iter(lambda: stream.read(1 << 20), b""))
     except OSError:
         return 0
