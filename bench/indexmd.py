@@ -34,7 +34,7 @@ def _text(shape: str) -> str:
     if shape == "field":
         return "a" + " " * SIZE + "b\n\n" + _TABLE
     if shape == "columns":
-        count = SIZE // 8
+        count = SIZE // 13  # "cNNNNN | " in the header, "---|" in the separator
         header = "| file | source | language | captured | " + " | ".join(
             f"c{n:05d}" for n in range(count)) + " |\n"
         return header + "|" + "---|" * (count + 4) + "\n"
