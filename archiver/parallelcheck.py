@@ -1,14 +1,15 @@
 """Verify a WARC on every core: the manifest says where every member starts.
 
-This process goes through the manifest's seeds once, handing each to `accept` (which checks it
-and takes what it needs of it) and cutting them into chunks of consecutive records, as long as
-the records follow one another through the WARC in manifest order. Workers start on the first
-chunk at once. Each worker process rebuilds its chunk's expected records (the same
-`expect.seed_expected` the one-core check uses), reads the members of the chunk's byte range
-(inflating and hashing every block) and compares them (`compare.compare_records`); the first
-task hashes the whole file. This can only prove a WARC whole: at the first problem of any kind
-the answer is None, and the caller verifies on one core, so damage is reported exactly as the
-one-core check reports it.
+This process goes through the manifest's seeds once, handing each to `accept` (which takes what
+it needs of it) and cutting them into chunks of consecutive records, as long as the records
+follow one another through the WARC in manifest order. Workers start on the first chunk at once.
+Each worker process checks its chunk's entries against the schema, renders the part of each that
+the snapshot id covers, rebuilds their expected records (the same `expect.seed_expected` the
+one-core check uses) and proves each member byte for byte what those records make; the first
+task hashes the whole file. Forked workers read the entries from the document this process
+parsed (inherited, never pickled); spawned ones get them in the chunk. This can only prove a WARC
+whole: at the first problem of any kind the answer is None, and the caller verifies on one core,
+so damage is reported exactly as the one-core check reports it.
 """
 
 from __future__ import annotations
@@ -17,26 +18,34 @@ from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, BinaryIO, Callable, Iterator
 
+from . import schema
+from .canonical import compact
 from .compare import compare_records
 from .expect import Expected, SeedContext, seed_expected
-from .hashing import sha256_file
+from .hashing import IN_MEMORY, sha256_file, sha256_hex
+from .manifest import SnapshotHasher, snapshot_seed
 from .model import Digest
+from .records import TRAILER, Record
 from .report import Report
-from .warcread import Member, MemberReader
-from .workers import process_pool
+from .warcread import MemberReader, inflate_member
+from .workers import forks, process_pool
 
 CHUNK_SEEDS = 500
 CHUNK_BYTES = 16 << 20
 
 Originals = Callable[[dict[str, Any]], "dict[str, Any] | None"]
 Accept = Callable[[Any], bool]
+# The document being verified, as forked workers inherit it (set only while a pool runs).
+_inherited: list[Any] = []
 
 
 @dataclass(frozen=True)
 class Chunk:
-    """Consecutive records of one WARC, from byte `start` to `end`, and the seeds they belong to."""
+    """Consecutive records of one WARC, from byte `start` to `end`, and the seeds they belong to:
+    `count` entries from index `first` of the document's seeds (`seeds` holds them when the
+    workers do not inherit the document), and what each revisit among them repeats."""
 
     path: Path
     name: str
@@ -44,103 +53,184 @@ class Chunk:
     end: int
     context: SeedContext
     warcinfo: list[Expected]  # in the first chunk only
-    seeds: list[tuple[dict[str, Any], dict[str, Any] | None]]  # entry, and what a revisit repeats
+    first: int
+    count: int
+    originals: dict[int, dict[str, Any]]  # by index within the chunk
+    seeds: list[dict[str, Any]] | None
+
+    def entries(self) -> list[dict[str, Any]]:
+        if self.seeds is not None:
+            return self.seeds
+        return _inherited[0]["seeds"][self.first:self.first + self.count]
 
 
 def check_in_parallel(path: Path, entry: dict[str, Any], document: dict[str, Any],
                       warcinfo: list[Expected], accept: Accept, originals: Originals,
-                      jobs: int) -> tuple[int, Digest] | None:
-    """(records checked, the file's digest) if every seed is accepted and every record is as the
-    manifest says, else None."""
+                      jobs: int) -> tuple[int, Digest, str] | None:
+    """(records checked, the file's digest, the snapshot id of the seeds' entries) if every seed
+    is accepted and meets the schema and every record is as the manifest says, else None."""
     context = SeedContext.of(document)
-    pending: deque[Future[int | None]] = deque()
+    snapshot = SnapshotHasher(document)
+    pending: deque[Future[tuple[int, bytes] | None]] = deque()
     records = 0
+    schema.compile_now()  # once, here: forked workers share the compiled validators
+    inherit = forks()
+    _inherited[:] = [document] if inherit else []
     try:
         with process_pool(jobs) as pool:
             # The whole file's digest is a worker's first task: no thread runs in this process
             # when the pool forks its workers.
             digest = pool.submit(sha256_file, path)
             try:
-                for chunk in _chunks(path, entry, document, context, warcinfo, accept, originals):
+                for chunk in _chunks(path, entry, document, context, warcinfo, accept, originals,
+                                     inherit):
                     if chunk is None:
                         return None
                     pending.append(pool.submit(check_chunk, chunk))
                     while len(pending) >= 3 * jobs or pending and pending[0].done():
-                        found = pending.popleft().result()
+                        found = _take(pending.popleft(), snapshot)
                         if found is None:
                             return None
                         records += found
                 while pending:
-                    found = pending.popleft().result()
+                    found = _take(pending.popleft(), snapshot)
                     if found is None:
                         return None
                     records += found
-                return records, digest.result()
+                return records, digest.result(), snapshot.label()
             finally:
                 for future in (digest, *pending):
                     future.cancel()
     except OSError:  # unreadable: the one-core check says so, in the report's words
         return None
+    finally:
+        _inherited.clear()
+
+
+def _take(future: Future[tuple[int, bytes] | None], snapshot: SnapshotHasher) -> int | None:
+    """A chunk's record count, its seeds' text added to the snapshot id; None if it failed."""
+    found = future.result()
+    if found is None:
+        return None
+    count, text = found
+    if text:
+        snapshot.add_bytes(text)
+    return count
 
 
 def _chunks(path: Path, entry: dict[str, Any], document: dict[str, Any], context: SeedContext,
-            warcinfo: list[Expected], accept: Accept,
-            originals: Originals) -> Iterator[Chunk | None]:
-    """The chunks in file order; None, and no more, where a seed is refused or out of order."""
+            warcinfo: list[Expected], accept: Accept, originals: Originals,
+            inherit: bool) -> Iterator[Chunk | None]:
+    """The chunks in file order; None, and no more, where a seed is refused or out of order.
+
+    The entries are not schema-checked yet (workers do that), so anything malformed here is
+    only a reason to stop."""
     info = entry["warcinfo"]
     if info["offset"] != 0:
         yield None
         return
-    start, first = 0, True
-    end = info["length"]
-    seeds: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
-    for seed in document["seeds"]:
-        if not accept(seed):
-            yield None
-            return
-        for record in seed["records"]:
-            if record["warc_file"] != entry["name"] or record["offset"] != end:
+    start, first, end = 0, 0, info["length"]
+    repeats: dict[int, dict[str, Any]] = {}
+    seeds = document["seeds"]
+    for index, seed in enumerate(seeds):
+        try:
+            if not accept(seed):
                 yield None
                 return
-            end += record["length"]
-        seeds.append((seed, originals(seed)))
-        if len(seeds) >= CHUNK_SEEDS or end - start >= CHUNK_BYTES:
-            yield Chunk(path, entry["name"], start, end, context, warcinfo if first else [], seeds)
-            start, first, seeds = end, False, []
+            for record in seed["records"]:
+                if record["warc_file"] != entry["name"] or record["offset"] != end:
+                    yield None
+                    return
+                end += record["length"]
+            original = originals(seed)
+        except (KeyError, TypeError, IndexError, AttributeError, ValueError):
+            yield None
+            return
+        if original is not None:
+            repeats[index - first] = original
+        if index + 1 - first >= CHUNK_SEEDS or end - start >= CHUNK_BYTES:
+            yield _chunk(path, entry, start, end, context, warcinfo, first, index + 1, repeats,
+                         None if inherit else seeds[first:index + 1])
+            start, first, repeats = end, index + 1, {}
     if end != entry["bytes"]:
         yield None
-    elif seeds or first:
-        yield Chunk(path, entry["name"], start, end, context, warcinfo if first else [], seeds)
+    elif first < len(seeds) or first == 0:
+        yield _chunk(path, entry, start, end, context, warcinfo, first, len(seeds), repeats,
+                     None if inherit else seeds[first:])
 
 
-def check_chunk(chunk: Chunk) -> int | None:
-    """In a worker: the number of records in the chunk if all are as expected, else None."""
+def _chunk(path: Path, entry: dict[str, Any], start: int, end: int, context: SeedContext,
+           warcinfo: list[Expected], first: int, stop: int,
+           repeats: dict[int, dict[str, Any]], seeds: list[dict[str, Any]] | None) -> Chunk:
+    return Chunk(path, entry["name"], start, end, context, warcinfo if first == 0 else [], first,
+                 stop - first, repeats, seeds)
+
+
+def check_chunk(chunk: Chunk) -> tuple[int, bytes] | None:
+    """In a worker: the number of records in the chunk and the snapshot-id text of its seeds
+    (`compact(snapshot_seed(entry))` joined by commas) if all are as expected, else None."""
     report = Report(manifest="", fast=False)
     expected = list(chunk.warcinfo)
-    for seed, original in chunk.seeds:
-        expected += seed_expected(seed, chunk.context, original, report)
+    texts = []
+    for index, seed in enumerate(chunk.entries()):
+        if not schema.is_valid_seed(seed):
+            return None
+        texts.append(compact(snapshot_seed(seed)))
+        expected += seed_expected(seed, chunk.context, chunk.originals.get(index), report)
     if report.problems:
         return None
-    # As on one core: no record may claim more than the largest block expected of it.
-    limit = max((item.record.length for item in expected), default=0)
-    members = read_span(chunk.path, chunk.start, chunk.end, limit)
-    if members is None or len(members) != len(expected):
-        return None
-    compare_records(chunk.name, members, expected, report)
-    return None if report.problems else len(members)
-
-
-def read_span(path: Path, start: int, end: int, limit: int | None) -> list[Member] | None:
-    """The members from `start` to `end`, or None unless they are whole and end exactly at `end`."""
-    members = []
-    with open(path, "rb") as stream:
-        stream.seek(start)
-        reader = MemberReader(stream, offset=start, limit=limit)
-        offset = start
-        while offset < end:
-            member = reader.next_member()
-            if member is None or member.problem or not member.length:
+    offset = chunk.start
+    with open(chunk.path, "rb") as stream:
+        stream.seek(offset)
+        for item in expected:
+            if item.offset != offset:
                 return None
-            members.append(member)
-            offset += member.length
-    return members if offset == end else None
+            if item.length <= IN_MEMORY and item.record.length <= IN_MEMORY:
+                if not exact_member(stream.read(item.length), item):
+                    return None
+            elif not _streamed_member(chunk.name, stream, item):
+                return None
+            offset += item.length
+    return (len(expected), b",".join(texts)) if offset == chunk.end else None
+
+
+def exact_member(data: bytes, item: Expected) -> bool:
+    """Whether `data` is, byte for byte, the member the manifest implies for `item`: its sha256
+    is the manifest's, it inflates to exactly the record's head (every header as the manifest
+    implies it, in order), a block of the record's length whose digest is the one in that head
+    (metadata and warcinfo blocks: the very bytes the manifest implies), and the trailer.
+    Stricter than the header-by-header comparison, which the one-core check makes when this
+    says no."""
+    record = item.record
+    head = record.head()
+    size = len(head) + record.length + len(TRAILER)
+    if len(data) != item.length or sha256_hex(data) != item.sha256:
+        return False
+    inflated = inflate_member(data, size)
+    if inflated is None or len(inflated) != size or not inflated.startswith(head):
+        return False
+    if not inflated.endswith(TRAILER):
+        return False
+    block = memoryview(inflated)[len(head):len(head) + record.length]
+    if record.rec_type == "resource":
+        return "sha256:" + sha256_hex(block) == _block_digest(record)
+    return isinstance(record.body, bytes) and block == record.body
+
+
+def _block_digest(record: Record) -> str | None:
+    for name, value in record.headers:
+        if name == "WARC-Block-Digest":
+            return value
+    return None
+
+
+def _streamed_member(name: str, stream: BinaryIO, item: Expected) -> bool:
+    """A record too large to hold, read in bounded memory and compared header by header."""
+    stream.seek(item.offset)
+    member = MemberReader(stream, offset=item.offset, limit=item.record.length).next_member()
+    stream.seek(item.offset + item.length)
+    if member is None or member.problem or member.length != item.length:
+        return False
+    report = Report(manifest="", fast=False)
+    compare_records(name, [member], [item], report)
+    return not report.problems
