@@ -28,6 +28,7 @@ from .describe import describe, language_warning
 from .errors import ArchiverError
 from .hashing import IN_MEMORY, SeedRead, read_seed, reread
 from .manifestout import placeholders
+from .memory import held_data_frozen
 from .model import Row, SeedFile
 from .records import Record
 from .schema import seed_errors
@@ -177,7 +178,8 @@ def composed(context: Context, seeds: list[tuple[SeedFile, Row]], *,
         return
     pending: deque[Future[list[Composed]]] = deque()
     work = chunks(seeds)
-    with process_pool(jobs) as pool:
+    # The plan's rows out of the collector's sight, here and in the workers that inherit them.
+    with held_data_frozen(), process_pool(jobs) as pool:
         try:
             for chunk in work:
                 pending.append(pool.submit(compose_chunk, context, chunk))

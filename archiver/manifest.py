@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 from ._version import __version__
 from .canonical import compact, digest_label
 from .hashing import Hasher
+from .memory import collector_paused
 from .errors import ManifestError
 from .model import Batch, Seed
 from .records import CONFORMS_TO
@@ -204,9 +205,12 @@ def _open_regular(path: Path) -> BinaryIO:
 
 
 def parse_manifest(data: bytes) -> dict[str, Any]:
-    """Decode manifest bytes; raise ValueError saying why they are not a JSON object."""
+    """Decode manifest bytes; raise ValueError saying why they are not a JSON object.
+    The collector is paused meanwhile (see `memory`): JSON makes no cycle.
+    """
     try:
-        document = json.loads(data.decode("utf-8"))
+        with collector_paused():
+            document = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError as err:
         raise ValueError(f"not UTF-8 ({err.reason} at byte {err.start})") from None
     except json.JSONDecodeError as err:

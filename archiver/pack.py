@@ -21,6 +21,7 @@ from .deflate import DEFAULT, Deflate
 from .errors import ArchiverError, IndexFileError, InputError, OutputError, OutputExistsError
 from .index import INDEX_NAME, read_index
 from .manifestout import ManifestWriter
+from .memory import collector_paused
 from .model import Index, Row, SeedFile
 from .schema import schema_errors
 from .seedfolder import find_seeds, name_collisions
@@ -108,6 +109,11 @@ class Plan:
 
 def plan(seeds_dir: Path) -> Plan:
     """Match the files in `seeds_dir` with the rows of its INDEX.md; refuse any mismatch."""
+    with collector_paused():  # a row and a file a seed, no cycle among them (see `memory`)
+        return _plan(seeds_dir)
+
+
+def _plan(seeds_dir: Path) -> Plan:
     index_path = seeds_dir / INDEX_NAME
     index = read_index(index_path)
     files = {file.path: file for file in find_seeds(seeds_dir)}

@@ -26,6 +26,7 @@ from .compare import compare_records
 from .expect import Expected, SeedContext, seed_expected
 from .hashing import IN_MEMORY, sha256_file, sha256_hex
 from .manifest import SnapshotHasher, snapshot_seed
+from .memory import held_data_frozen
 from .model import Digest
 from .records import TRAILER, Record
 from .report import Report
@@ -77,7 +78,7 @@ def check_in_parallel(path: Path, entry: dict[str, Any], document: dict[str, Any
     inherit = forks()
     _inherited[:] = [document] if inherit else []
     try:
-        with process_pool(jobs) as pool:
+        with held_data_frozen(), process_pool(jobs) as pool:
             # The whole file's digest is a worker's first task: no thread runs in this process
             # when the pool forks its workers.
             digest = pool.submit(sha256_file, path)
