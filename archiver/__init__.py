@@ -1,12 +1,14 @@
 """archiver: pack seed documents into a verifiable, citable WARC 1.1 snapshot."""
 
-from ._version import __version__
-from .errors import ArchiverError, DamageError, InputError
-from .extract import extract
-from .pack import pack
-from .verify import Problem, Report, verify
+from archiver._version import __version__
+from archiver.errors import ArchiverError, DamageError, InputError
+from archiver.extraction.restore import Restored, extract
+from archiver.packing.packer import PackResult, pack
+from archiver.verification.checker import verify
+from archiver.verification.problems import PROBLEMS
+from archiver.verification.report import Problem, Report
 
 __all__ = [
-    "ArchiverError", "DamageError", "InputError", "Problem", "Report", "__version__", "extract",
-    "pack", "verify",
+    "PROBLEMS", "ArchiverError", "DamageError", "InputError", "PackResult", "Problem", "Report",
+    "Restored", "__version__", "extract", "pack", "verify",
 ]

@@ -1,3 +1,3 @@
-from .cli import main
+from archiver.cli.app import main
 
 main()

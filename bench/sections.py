@@ -41,7 +41,7 @@ class Context:
 # packing), then the document without its seeds (as the packer does at the end). One core.
 _SCHEMA_SHARE = r'''
 import json, sys, time
-from archiver.schema import schema_errors, seed_errors
+from archiver.manifest.schema import schema_errors, seed_errors
 doc = json.load(open(sys.argv[1]))
 start = time.perf_counter()
 for entry in doc["seeds"]:
@@ -54,7 +54,7 @@ print(time.perf_counter() - start)
 _INDEX_PARSE = r'''
 import sys, time
 from pathlib import Path
-from archiver.index import read_index
+from archiver.seeds.index_file import read_index
 start = time.perf_counter()
 try:
     read_index(Path(sys.argv[1]), require_filled=False)

@@ -16,8 +16,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from archiver.pack import pack
-from archiver.verify import Report, verify
+from archiver.packing.packer import pack
+from archiver.verification.checker import Report, verify
 
 PACKAGED = datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 BATCH = "fault-batch"

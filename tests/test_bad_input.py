@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import HEADER, assert_one_line_error, make_seeds, run
 
 GOOD = {"a.txt": b"alpha\n", "b.txt": b"beta\n"}
@@ -142,7 +141,7 @@ def test_seeds_folder_missing(tmp_path):
 
 def test_extract_refuses_paths_leaving_the_target(tmp_path):
     from archiver.errors import InputError
-    from archiver.extract import safe_target
+    from archiver.extraction.restore import safe_target
 
     for bad in ["../escape.txt", "/etc/passwd", "a/../../b", "", "a//b", "./a"]:
         with pytest.raises(InputError):

@@ -6,12 +6,12 @@ import json
 
 import pytest
 import rfc8785
+from conftest import REPO
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archiver import manifest
-from archiver.canonical import compact, digest_label, indented, pretty
-from conftest import REPO
+from archiver.formats.canonical_json import compact, digest_label, indented, pretty
+from archiver.manifest.identity import snapshot_id
 
 COMMITTED = REPO / "manifests" / "cac-voice-social-2021.manifest.json"
 
@@ -68,7 +68,7 @@ def test_for_bmp_keys_it_equals_the_sorted_compact_json_used_before(document):
 
 def test_committed_snapshot_id_is_unchanged():
     document = json.loads(COMMITTED.read_text(encoding="utf-8"))
-    assert manifest.snapshot_id(document) == document["snapshot_id"]
+    assert snapshot_id(document) == document["snapshot_id"]
     assert digest_label({"a": 1}) == "sha256:" + __import__("hashlib").sha256(b'{"a":1}').hexdigest()
 
 

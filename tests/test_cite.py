@@ -16,9 +16,20 @@ import yaml
 from bibtexparser import middlewares
 from hypothesis import given
 from hypothesis import strategies as st
-from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
+from pylatexenc.latex2text import (
+    LatexNodes2Text,
+    MacroTextSpec,
+    get_default_latex_context_db,
+)
 
-from archiver.cite import FORMATS, CitationData, Name, citation_key, parse_name, render
+from archiver.formats.bibliographic import (
+    FORMATS,
+    CitationData,
+    Name,
+    citation_key,
+    parse_name,
+    render,
+)
 
 VENDOR = Path(__file__).resolve().parent.parent / "archiver" / "schemas" / "vendor"
 TITLE = "Fish & Chips: 100% {raw_data} of 中文档案 ~^\\$#"

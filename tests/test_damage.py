@@ -9,7 +9,6 @@ import zlib
 from pathlib import Path
 
 import pytest
-
 from conftest import make_seeds, pack, run
 
 WARC = "test-batch.warc.gz"

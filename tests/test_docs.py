@@ -6,11 +6,15 @@ import re
 import shutil
 
 import pytest
-
+import typer.main
 from conftest import REPO, run
 
+from archiver.cli.app import app
+from archiver.verification.problems import PROBLEMS
+
 README = (REPO / "README.md").read_text(encoding="utf-8")
-COMMANDS = ["pack", "verify", "extract", "show", "cite", "sign", "export"]
+CLICK = typer.main.get_command(app)
+COMMANDS = sorted(CLICK.commands)  # type: ignore[attr-defined]  (from the app, not a list)
 
 
 def readme_commands() -> list[str]:
@@ -61,15 +65,39 @@ def test_main_help_lists_every_command():
         assert command in result.stdout
 
 
-def test_verify_problem_codes_are_documented():
-    import importlib
+def command_rows(command: str) -> str:
+    """The README's Commands table rows for `command`."""
+    table = README.split("## Commands", 1)[1].split("\n## ", 1)[0]
+    return "\n".join(line for line in table.splitlines()
+                     if line.startswith(f"| `archiver {command} ") or
+                     line.startswith(f"| `archiver {command}`"))
 
-    verify = importlib.import_module("archiver.verify")
-    source = "".join((REPO / "archiver" / name).read_text() for name in ("verify.py", "signing.py"))
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_readme_commands_table_lists_every_option(command):
+    rows = command_rows(command)
+    assert rows, f"README's Commands table has no row for archiver {command}"
+    for param in CLICK.commands[command].params:  # type: ignore[attr-defined]
+        if param.param_type_name == "option":
+            flag = max(param.opts, key=len)
+            assert flag in rows, f"archiver {command} {flag} is missing from the README's table"
+
+
+def test_every_problem_code_is_registered_documented_and_in_help():
+    source = "".join(path.read_text() for path in (REPO / "archiver").rglob("*.py"))
     used = set(re.findall(r'(?:add|code = )\(?\s*"([a-z]+-[a-z-]+)"', source))
     used |= set(re.findall(r'"([a-z]+-[a-z]+)" if', source))
-    for code in used:
-        assert code in verify.__doc__, code
+    assert used and used <= set(PROBLEMS), used - set(PROBLEMS)
+    help_text = " ".join(run("verify", "--help").stdout.split())
+    for code, meaning in PROBLEMS.items():
+        assert f"| `{code}` | {meaning} |" in README, code
+        assert f"{code}: {' '.join(meaning.split())}" in help_text, code
+
+
+def test_the_registry_refuses_an_unknown_code():
+    from archiver.verification.report import Report
+    with pytest.raises(ValueError):
+        Report(manifest="m", fast=False).add("no-such-code", "here", "message")
 
 
 def share_section_lines() -> list[str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from charset_normalizer.constant import IANA_SUPPORTED
 
-from archiver.encoding import (
+from archiver.detect.encoding import (
     CONFIDENCES,
     METHODS,
     EncodingResult,
@@ -19,7 +19,7 @@ from archiver.encoding import (
     detect_encoding,
     python_codec,
 )
-from archiver.language import detect_language
+from archiver.detect.language import detect_language
 
 FIXTURES = Path(__file__).parent / "fixtures" / "encodings"
 

@@ -16,14 +16,20 @@ import zlib
 from pathlib import Path
 
 import pytest
+from faultlib import (
+    Snapshot,
+    assert_one_line_error,
+    flipped,
+    make_seeds,
+    pack_snapshot,
+    run_cli,
+    small_snapshot,
+)
 
-from archiver import manifest
-from archiver.canonical import pretty
-from archiver.hashing import sha256_hex
-from archiver.verify import Report
-
-from faultlib import (Snapshot, assert_one_line_error, flipped, make_seeds, pack_snapshot,
-                      run_cli, small_snapshot)
+from archiver.base.digests import sha256_hex
+from archiver.formats.canonical_json import pretty
+from archiver.manifest.files import sidecar_text
+from archiver.verification.checker import Report
 
 
 @pytest.fixture(scope="module")
@@ -288,7 +294,7 @@ def test_valid_but_edited_manifest_names_the_seed(work: Snapshot, change: str, r
     data = pretty(document)
     work.manifest.write_bytes(data)
     if resign:
-        work.sidecar.write_text(manifest.sidecar_text(work.manifest.name, sha256_hex(data)))
+        work.sidecar.write_text(sidecar_text(work.manifest.name, sha256_hex(data)))
     report = work.verify()
     assert any(p.seed == "b.bin" for p in report.problems), report.problems
     assert resign or any(p.code == "sidecar-mismatch" for p in report.problems)

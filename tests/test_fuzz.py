@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-
-from archiver import manifest
-from archiver.canonical import pretty
-from archiver.errors import ArchiverError
-from archiver.extract import extract, load_checked
-from archiver.hashing import sha256_hex
-
 from faultlib import SMALL_SEEDS, Snapshot, run_cli, small_snapshot
+
+from archiver.base.digests import sha256_hex
+from archiver.errors import ArchiverError
+from archiver.extraction.restore import extract
+from archiver.formats.canonical_json import pretty
+from archiver.manifest.files import sidecar_text
+from archiver.manifest.loader import load_manifest as load_checked
 
 CASES = int(os.environ.get("FAULTS_FUZZ_CASES", "2000"))  # more for a longer hunt
 # Seconds: the count is the bound in practice, the time a guard on a slow machine.
@@ -161,7 +161,7 @@ def test_fuzz_mutated_manifests(snapshots, tmp_path: Path):
         document = mutate_manifest(json.loads(original.manifest.read_bytes()), rng)
         data = pretty(document) if rng.random() < 0.9 else original.manifest.read_bytes()[:-7]
         work.manifest.write_bytes(data)
-        work.sidecar.write_text(manifest.sidecar_text(work.manifest.name, sha256_hex(data)))
+        work.sidecar.write_text(sidecar_text(work.manifest.name, sha256_hex(data)))
         tried += 1
         report = work.verify()
         assert report.ok == (data == original.manifest.read_bytes()), (tried, report.problems)

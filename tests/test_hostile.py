@@ -14,13 +14,19 @@ import zlib
 from pathlib import Path
 
 import pytest
+from faultlib import (
+    Snapshot,
+    assert_one_line_error,
+    index_text,
+    make_seeds,
+    pack_snapshot,
+    run_cli,
+    small_snapshot,
+)
 
-from archiver import manifest
-from archiver.canonical import pretty
-from archiver.hashing import sha256_hex
-
-from faultlib import (Snapshot, assert_one_line_error, index_text, make_seeds, pack_snapshot,
-                      run_cli, small_snapshot)
+from archiver.base.digests import sha256_hex
+from archiver.formats.canonical_json import pretty
+from archiver.manifest.files import sidecar_text
 
 ODD_NAMES = [
     "-leading-dash.txt", "--help", " leading space.txt", "trailing space.txt ", "with space.txt",
@@ -332,7 +338,7 @@ def test_manifest_and_warc_that_are_special_files(tmp_path: Path):
 def resign(snap: Snapshot, document: dict) -> None:
     data = pretty(document)
     snap.manifest.write_bytes(data)
-    snap.sidecar.write_text(manifest.sidecar_text(snap.manifest.name, sha256_hex(data)))
+    snap.sidecar.write_text(sidecar_text(snap.manifest.name, sha256_hex(data)))
 
 
 CRAFTED = ["../escape.txt", "/tmp/absolute-escape.txt", "a/../../escape.txt", "./b.bin",

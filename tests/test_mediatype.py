@@ -9,9 +9,9 @@ import zipfile
 
 import pytest
 
-from archiver import mediatype
-from archiver.encoding import EncodingResult, detect_encoding
-from archiver.mediatype import content_type, media_type
+from archiver.detect import media_type as mediatype
+from archiver.detect.encoding import EncodingResult, detect_encoding
+from archiver.detect.media_type import content_type, media_type
 
 UTF8 = EncodingResult("utf-8", "utf-8", "high")
 BINARY = EncodingResult("", "binary", "high")

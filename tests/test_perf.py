@@ -16,17 +16,19 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from archiver import parallelcheck, schema
-from archiver.canonical import indented, pretty
-from archiver.expect import SeedContext, original_of, warcinfo_expected
-from archiver.manifest import snapshot_id
-from archiver.manifestout import records_text
-from archiver.pack import pack
-from archiver.parallelcheck import check_in_parallel
-from archiver.records import NAMESPACE, record_id
-from archiver.report import Report
-from archiver.uris import check_header_values
-from archiver.verify import verify
+from archiver.base.uris import check_header_values
+from archiver.formats.canonical_json import indented, pretty
+from archiver.manifest import schema
+from archiver.manifest.identity import snapshot_id
+from archiver.manifest.loader import Link
+from archiver.manifest.writer import records_text
+from archiver.packing.packer import pack
+from archiver.verification import parallel as parallelcheck
+from archiver.verification.checker import verify
+from archiver.verification.expected import original_of, warcinfo_expected
+from archiver.verification.parallel import check_in_parallel
+from archiver.verification.report import Report
+from archiver.warc.records import NAMESPACE, record_id
 
 PACKAGED = datetime(2024, 1, 1, tzinfo=timezone.utc)
 HEADER = ("- batch: perf-test\n\n| file | title | source | language | captured |\n"
@@ -108,10 +110,10 @@ def test_workers_prove_an_intact_warc_whole_and_nothing_else(
     document = json.loads(manifest.read_text(encoding="utf-8"))
     entry = document["warc_files"][0]
     warcinfo = warcinfo_expected(document, Report("", False))
-    seeds, context = by_path(document), SeedContext.of(document)
+    seeds, links = by_path(document), [Link(packed["1"] / "perf-test.manifest.json", "", document)]
     found = check_in_parallel(packed["1"] / entry["name"], entry, document, warcinfo,
                               lambda seed: True,
-                              lambda seed: original_of(seed, seeds, context, []), 2)
+                              lambda seed: original_of(seed, links, seeds), 2)
     assert found is not None
     assert (found[0], found[1].sha256) == (1 + 2 * 41, entry["sha256"])
     data = bytearray((packed["1"] / entry["name"]).read_bytes())
@@ -119,10 +121,10 @@ def test_workers_prove_an_intact_warc_whole_and_nothing_else(
         damaged = tmp_path / f"at{offset}.warc.gz"
         damaged.write_bytes(bytes(data[:offset]) + bytes([data[offset] ^ 1]) + bytes(data[offset + 1:]))
         assert check_in_parallel(damaged, entry, document, warcinfo, lambda seed: True,
-                                 lambda seed: original_of(seed, seeds, context, []), 2) is None
+                                 lambda seed: original_of(seed, links, seeds), 2) is None
     refused = check_in_parallel(packed["1"] / entry["name"], entry, document, warcinfo,
                                 lambda seed: seed["path"] != document["seeds"][-1]["path"],
-                                lambda seed: original_of(seed, seeds, context, []), 2)
+                                lambda seed: original_of(seed, links, seeds), 2)
     assert refused is None
 
 

@@ -7,16 +7,16 @@ import os
 from pathlib import Path
 
 import pytest
+from faultlib import PACKAGED, index_text, make_seeds
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from archiver.errors import ArchiverError, IndexFileError, InputError
-from archiver.extract import extract
-from archiver.index import parse_index
-from archiver.pack import pack, plan
-from archiver.verify import verify
-
-from faultlib import PACKAGED, index_text, make_seeds
+from archiver.extraction.restore import extract
+from archiver.packing.packer import pack
+from archiver.seeds.index_file import parse_index
+from archiver.seeds.plan import plan
+from archiver.verification.checker import verify
 
 # FAULTS_EXAMPLES=1000 for a longer hunt; the suite stays bounded by default.
 SETTINGS = settings(max_examples=int(os.environ.get("FAULTS_EXAMPLES", "60")), deadline=10_000,

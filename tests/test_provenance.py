@@ -7,9 +7,8 @@ import json
 import shutil
 from pathlib import Path
 
-from warcio.archiveiterator import ArchiveIterator
-
 from conftest import REPO, make_seeds, pack, run
+from warcio.archiveiterator import ArchiveIterator
 
 FIXTURES = Path(__file__).parent / "fixtures" / "encodings"
 # fixture file -> (declared language, expected detected tag, charset, method)

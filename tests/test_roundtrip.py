@@ -9,9 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from warcio.archiveiterator import ArchiveIterator
-
 from conftest import DATE, REPO, make_seeds, pack, run
+from warcio.archiveiterator import ArchiveIterator
 
 
 def tree(root: Path) -> dict[str, bytes]:

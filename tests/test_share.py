@@ -11,7 +11,6 @@ from pathlib import Path
 import bibtexparser
 import pytest
 import yaml
-
 from conftest import REPO, make_seeds, pack, run
 from test_cite import validate
 
@@ -208,7 +207,7 @@ def test_jsonl_has_decoded_text_and_provenance(mixed: Path, tmp_path: Path) -> N
     ("de.utf-16be.txt", "utf-16be", "detected"), ("es.utf-8.txt", "utf-8", "utf-8"),
 ])
 def test_text_is_decoded_with_the_recorded_charset(fixture: str, charset: str, method: str) -> None:
-    from archiver.corpus import decode
+    from archiver.share.jsonl import decode
 
     data = (REPO / "tests" / "fixtures" / "encodings" / fixture).read_bytes()
     text = decode(data, {"charset": charset, "method": method})

@@ -11,7 +11,7 @@ from typing import Callable
 
 import pytest
 
-from archiver.sshsig import (
+from archiver.formats.sshsig import (
     BEGIN,
     END,
     SignatureError,

@@ -1,0 +1,108 @@
+"""Outputs appear only when complete: write beside the target under a temporary name, then rename.
+
+A crash (even kill -9) leaves at most a hidden `.partial` file, never a file under its final name
+that is not whole. Renames happen in a fixed order, the manifest last, so a manifest on disk means
+its WARC and sidecar are already in place.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import secrets
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+from archiver.base.digests import Hasher
+
+PARTIAL = ".partial"
+
+
+def temp_path(final: Path) -> Path:
+    return final.with_name(f".{final.name}.{secrets.token_hex(4)}{PARTIAL}")
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    with open(path, "xb") as stream:
+        stream.write(data)
+        stream.flush()
+        os.fsync(stream.fileno())
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write a whole file under a temporary name, then rename it into place."""
+    temp = temp_path(path)
+    try:
+        write_bytes(temp, data)
+        os.replace(temp, path)
+    except BaseException:
+        discard([temp])
+        raise
+
+
+def publish(pairs: list[tuple[Path, Path]]) -> None:
+    """Rename each temporary file to its final name, in order, and make the renames durable."""
+    for temp, final in pairs:
+        os.replace(temp, final)
+    folders = {final.parent for _, final in pairs}
+    for folder in folders:
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `folder` itself (no lock file is left behind), so two packs into
+    one folder compare and publish one after the other, never interleaving their renames."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def discard(paths: list[Path]) -> None:
+    for path in paths:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+
+
+class HashingWriter:
+    """A write-only stream that hashes and counts what passes through, so a file is read once."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self.hasher = Hasher()
+
+    def write(self, data: bytes) -> int:
+        self.hasher.update(data)
+        return self._stream.write(data)
+
+    def tell(self) -> int:
+        return self.hasher.size
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+
+def same_bytes(a: Path, b: Path) -> bool:
+    """True if both files exist and hold the same bytes (compared in blocks)."""
+    try:
+        if a.stat().st_size != b.stat().st_size:
+            return False
+        with open(a, "rb") as left, open(b, "rb") as right:
+            while True:
+                block_a, block_b = left.read(1 << 20), right.read(1 << 20)
+                if block_a != block_b:
+                    return False
+                if not block_a:
+                    return True
+    except FileNotFoundError:
+        return False

@@ -1,0 +1,58 @@
+"""sha256, the one digest archiver computes, always streamed in blocks (hashlib only here)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Iterable
+
+BLOCK = 1 << 20
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class Hasher:
+    """An incremental sha256 that also counts bytes."""
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+        self.size = 0
+
+    def update(self, data: bytes) -> None:
+        self._hash.update(data)
+        self.size += len(data)
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
+
+    def copy(self) -> "Hasher":
+        twin = Hasher()
+        twin._hash, twin.size = self._hash.copy(), self.size
+        return twin
+
+
+def sha256_file(path: Path) -> Digest:
+    """Digest a file in blocks (for WARC files and manifests)."""
+    hasher = Hasher()
+    with open(path, "rb") as stream:
+        for block in iter_blocks(stream):
+            hasher.update(block)
+    return Digest(hasher.hexdigest(), hasher.size)
+
+
+def iter_blocks(stream: BinaryIO, size: int = BLOCK) -> Iterable[bytes]:
+    while block := stream.read(size):
+        yield block
+
+
+
+
+@dataclass(frozen=True)
+class Digest:
+    """What one read of a seed yields."""
+
+    sha256: str
+    size: int

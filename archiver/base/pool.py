@@ -1,0 +1,56 @@
+"""The worker processes pack and verify share: how many by default, how they start, and how work
+is fed to them in order with a bounded number of tasks in flight."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from typing import Callable, Iterable, Iterator, TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+IN_FLIGHT_PER_WORKER = 3  # enough to keep every worker busy, few enough to bound memory
+
+
+def default_jobs() -> int:
+    """Every core this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def forks() -> bool:
+    """Whether workers are forked, so they inherit what this process holds when they start."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def process_pool(jobs: int) -> ProcessPoolExecutor:
+    # fork starts workers in milliseconds and shares what is already loaded; elsewhere, spawn.
+    method = "fork" if forks() else "spawn"
+    return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method))
+
+
+def in_order(pool: Executor, task: Callable[[Item], Result], items: Iterable[Item], *,
+             jobs: int, abandon: Callable[[Result], None] | None = None) -> Iterator[Result]:
+    """`task(item)` for every item on `pool`, yielded in the items' order, with at most
+    IN_FLIGHT_PER_WORKER × `jobs` tasks submitted and not yet taken.
+
+    When the caller stops early (an error, or it has seen enough), tasks not yet started are
+    cancelled, and `abandon` is given the result of each that already ran (to delete what it
+    made)."""
+    pending: deque[Future[Result]] = deque()
+    window = IN_FLIGHT_PER_WORKER * jobs
+    try:
+        for item in items:
+            pending.append(pool.submit(task, item))
+            while len(pending) >= window or pending and pending[0].done():
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        for future in pending:
+            if not future.cancel() and abandon is not None and future.exception() is None:
+                abandon(future.result())

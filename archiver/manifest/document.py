@@ -1,0 +1,116 @@
+"""The manifest: what a snapshot holds, where each record is, and the digests to check it.
+
+The metadata and warcinfo record bodies are derived from manifest entries here, so packing writes
+them and verification rebuilds and compares them from one definition.
+"""
+
+from __future__ import annotations
+
+from archiver._version import __version__
+from archiver.manifest.identity import snapshot_id
+from archiver.manifest.types import (
+    BatchEntry,
+    DetectedLanguage,
+    Encoding,
+    Manifest,
+    Previous,
+    SeedEntry,
+)
+from archiver.seeds.types import Batch, Seed
+from archiver.warc.records import CONFORMS_TO
+
+SCHEMA_VERSION = "1.0"
+
+
+GENERATOR = {"name": "archiver", "version": __version__}
+
+
+def manifest_name(batch_id: str) -> str:
+    return f"{batch_id}.manifest.json"
+
+
+def warc_name(batch_id: str) -> str:
+    return f"{batch_id}.warc.gz"
+
+
+def batch_entry(batch: Batch) -> BatchEntry:
+    return {
+        "id": batch.batch_id, "title": batch.title, "description": batch.description,
+        "creators": list(batch.creators), "license": batch.license,
+        "keywords": list(batch.keywords),
+    }
+
+
+def seed_entry(seed: Seed, *, uri: str, source_uri: str | None) -> SeedEntry:
+    """A seed's manifest entry, without its records (they are placed after writing)."""
+    row, found = seed.row, seed.findings
+    encoding: Encoding = {"charset": found.encoding.encoding, "method": found.encoding.method,
+                          "confidence": found.encoding.confidence}
+    detected: DetectedLanguage | None = None
+    if found.language is not None:
+        detected = {"tag": found.language.tag, "detector": found.language.detector,
+                    "detector_version": found.language.detector_version,
+                    "model": found.language.model, "confidence": found.language.confidence}
+    return {
+        "id": uri, "path": seed.file.path, "bytes": seed.digest.size,
+        "sha256": seed.digest.sha256, "media_type": found.media_type,
+        "content_type": found.content_type, "encoding": encoding,
+        "language": {"declared": row.language, "detected": detected},
+        "title": row.title, "source": row.source, "source_uri": source_uri,
+        "captured": {"value": row.captured.value, "precision": row.captured.precision},
+        "notes": row.notes, "extra": dict(row.extra), "records": [], "duplicate_of": None,
+    }
+
+
+def metadata_fields(entry: SeedEntry) -> list[tuple[str, str]]:
+    """The metadata record's warc-fields for a seed entry, Dublin Core style (WARC 1.1 §6.6)."""
+    detected = entry["language"]["detected"] or {}
+    fields = [
+        ("filename", entry["path"]), ("title", entry["title"]), ("source", entry["source"]),
+        ("source-uri", entry["source_uri"] or ""), ("language", entry["language"]["declared"]),
+        ("language-detected", detected.get("tag", "")),
+        ("language-detector", " ".join(
+            filter(None, [detected.get("detector"), detected.get("detector_version"),
+                          detected.get("model") and "model=" + detected["model"]]))),
+        ("language-confidence", detected.get("confidence", "")),
+        ("date-captured", entry["captured"]["value"]),
+        ("date-captured-precision", entry["captured"]["precision"]),
+        ("format", entry["content_type"]), ("charset-detected", entry["encoding"]["charset"]),
+        ("charset-method", entry["encoding"]["method"]),
+        ("charset-confidence", entry["encoding"]["confidence"]),
+        ("payload-sha256", entry["sha256"]), ("notes", entry["notes"]),
+    ]
+    fields += [("x-" + _token(name), value) for name, value in sorted(entry["extra"].items())]
+    return fields
+
+
+def warcinfo_fields(document: Manifest, *, compression: str = "") -> list[tuple[str, str]]:
+    """Written first in the WARC, so it can only hold what is known before any seed is read.
+
+    `compression` names the deflate library and level the WARC's bytes depend on (left out when
+    empty, as in manifests made before it was recorded).
+    """
+    batch = document["batch"]
+    generator = document["generator"]
+    return [
+        ("software", f"{generator['name']}/{generator['version']}"),
+        ("format", "WARC File Format 1.1"), ("conformsTo", CONFORMS_TO),
+        ("isPartOf", batch["id"]), ("title", batch["title"]),
+        ("description", batch["description"]), ("creator", "; ".join(batch["creators"])),
+        ("license", batch["license"]), ("compression", compression),
+    ]
+
+
+def new_document(batch: Batch, *, packaged: str, previous: Previous | None,
+                 seeds: list[SeedEntry]) -> Manifest:
+    document: Manifest = {
+        "schema_version": SCHEMA_VERSION, "generator": {"name": GENERATOR["name"], "version": GENERATOR["version"]},
+        "batch": batch_entry(batch), "packaged": packaged, "previous": previous,
+        "dependencies": [], "warc_files": [], "seeds": seeds, "snapshot_id": "",
+    }
+    document["snapshot_id"] = snapshot_id(document)
+    return document
+
+
+def _token(name: str) -> str:
+    return "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "-" for c in name)

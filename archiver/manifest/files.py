@@ -1,0 +1,87 @@
+"""A manifest's files on disk: its bytes, its `sha256sum` sidecar, and where its WARC files are.
+
+Reading is bounded and refuses anything but a regular file (a FIFO or device would block or
+never end). Whether a sidecar must be there is the loader's policy (`loader.py`), not this
+module's."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import stat
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from archiver.base.memory import collector_paused
+from archiver.errors import ManifestError
+
+MAX_SIDECAR = 64 << 10  # one line is ~100 bytes; never read an unbounded file into memory
+
+
+def warc_location(manifest_path: Path, name: str, given: Path | None = None) -> Path:
+    """Where the WARC file `name` of a manifest is: in or at `given` (--warc), else beside it."""
+    if given is not None:
+        return given / name if given.is_dir() else given
+    return manifest_path.with_name(name)
+
+
+def sidecar_text(name: str, sha256: str) -> str:
+    """`sha256sum` format, so `sha256sum -c` checks the manifest without archiver."""
+    return f"{sha256}  {name}\n"
+
+
+def parse_sidecar(text: str, name: str) -> str | None:
+    """The digest the sidecar records for `name`, or None if it does not record one."""
+    for line in text.split("\n"):  # sha256sum's lines end in LF only: a CR or FF is damage
+        digest, _, listed = line.partition("  ")
+        if listed.lstrip("*") == name and len(digest) == 64:
+            return digest
+    return None
+
+
+def read_manifest_bytes(path: Path) -> bytes:
+    try:
+        with _open_regular(path) as stream:
+            return stream.read()
+    except FileNotFoundError:
+        raise ManifestError(f"{path}: no such manifest") from None
+    except IsADirectoryError:
+        raise ManifestError(f"{path}: is a directory, not a manifest") from None
+    except OSError as err:
+        raise ManifestError(f"{path}: cannot read: {err.strerror}") from None
+
+
+def read_sidecar(manifest_path: Path) -> str:
+    """The sidecar's text exactly, with no newline translation (a CR is damage); OSError if none."""
+    with _open_regular(manifest_path.with_name(manifest_path.name + ".sha256")) as stream:
+        return stream.read(MAX_SIDECAR).decode("utf-8")
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """Open a regular file for reading; a FIFO or device would block or never end, so refuse it."""
+    stream = open(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb")
+    mode = os.fstat(stream.fileno()).st_mode
+    if not stat.S_ISREG(mode):
+        stream.close()
+        raise OSError(errno.EISDIR if stat.S_ISDIR(mode) else errno.EINVAL, "not a regular file")
+    return stream
+
+
+def parse_manifest(data: bytes) -> dict[str, Any]:
+    """Decode manifest bytes; raise ValueError saying why they are not a JSON object.
+
+    The collector is paused meanwhile (see `base.memory`): JSON makes no cycle.
+    """
+    try:
+        with collector_paused():
+            document = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise ValueError(f"not UTF-8 ({err.reason} at byte {err.start})") from None
+    except json.JSONDecodeError as err:
+        raise ValueError(f"not JSON ({err.msg} at line {err.lineno} column {err.colno})") from None
+    except RecursionError:
+        raise ValueError("not a usable manifest (JSON nested too deeply)") from None
+    if not isinstance(document, dict):
+        raise ValueError("not a JSON object")
+    return document

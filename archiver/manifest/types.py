@@ -1,0 +1,137 @@
+"""The manifest's shape, as types: what `manifest-1.schema.json` promises, for the code to read.
+
+TypedDicts, not classes: a manifest is JSON, and these validate, hash and serialise as the dicts
+they are (the snapshot id is a digest of exactly that JSON). The schema is the authority on
+values; these name the fields.
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+
+class Generator(TypedDict):
+    name: str
+    version: str
+
+
+class BatchEntry(TypedDict):
+    id: str
+    title: str
+    description: str
+    creators: list[str]
+    license: str
+    keywords: list[str]
+
+
+class Previous(TypedDict):
+    """How a manifest names the one before it in its chain."""
+
+    manifest: str
+    sha256: str
+    snapshot_id: str
+
+
+class Dependency(TypedDict):
+    """An earlier batch's WARC that this batch's revisits point into."""
+
+    batch: str
+    manifest: str
+    warc_file: str
+
+
+class Placement(TypedDict):
+    id: str
+    offset: int
+    length: int
+    sha256: str
+
+
+class WarcFile(TypedDict):
+    name: str
+    bytes: int
+    sha256: str
+    records: int
+    compression: str  # absent from manifests made before it was recorded
+    warcinfo: Placement
+
+
+class RecordRef(TypedDict):
+    """Where one of a seed's records is: its WARC file, offset, length and member digest."""
+
+    type: str
+    id: str
+    warc_file: str
+    offset: int
+    length: int
+    sha256: str
+
+
+class Encoding(TypedDict):
+    charset: str
+    method: str
+    confidence: str
+
+
+class DetectedLanguage(TypedDict):
+    tag: str
+    detector: str
+    detector_version: str
+    model: str
+    confidence: str
+
+
+class Language(TypedDict):
+    declared: str
+    detected: DetectedLanguage | None
+
+
+class Captured(TypedDict):
+    value: str
+    precision: str
+
+
+class Duplicate(TypedDict):
+    """What a revisit repeats: the seed, record and WARC holding the original bytes."""
+
+    path: str
+    record_id: str
+    warc_file: str
+    batch: str
+
+
+class SeedEntry(TypedDict):
+    id: str
+    path: str
+    bytes: int
+    sha256: str
+    media_type: str
+    content_type: str
+    encoding: Encoding
+    language: Language
+    title: str
+    source: str
+    source_uri: str | None
+    captured: Captured
+    notes: str
+    extra: dict[str, str]
+    records: list[RecordRef]
+    duplicate_of: Duplicate | None
+
+
+class Manifest(TypedDict):
+    schema_version: str
+    generator: Generator
+    batch: BatchEntry
+    packaged: str
+    previous: Previous | None
+    dependencies: list[Dependency]
+    warc_files: list[WarcFile]
+    seeds: list[SeedEntry]
+    snapshot_id: str
+
+
+def main_ref(seed: SeedEntry) -> RecordRef:
+    """Where a seed's main record is: its resource, or its revisit if its bytes were archived
+    before (the metadata record follows it)."""
+    return seed["records"][0]

@@ -1,0 +1,2 @@
+"""Packing a batch: per-seed work in worker processes, then records placed and the manifest
+streamed."""

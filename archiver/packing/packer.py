@@ -1,0 +1,304 @@
+"""Pack a seeds folder: find seeds → read INDEX.md → describe → build records → write WARC →
+build manifest → check it against the schema → publish atomically."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, BinaryIO, Callable, NamedTuple
+
+from archiver.base.atomic import (
+    HashingWriter,
+    discard,
+    folder_lock,
+    publish,
+    same_bytes,
+    temp_path,
+    write_bytes,
+)
+from archiver.base.dates import parse_timestamp, warc_timestamp
+from archiver.base.pool import default_jobs
+from archiver.base.uris import target_uri
+from archiver.errors import (
+    ArchiverError,
+    InputError,
+    OutputError,
+    OutputExistsError,
+)
+from archiver.manifest.chain import (
+    Original,
+    archived_seeds,
+    chain_of,
+    previous_entry,
+)
+from archiver.manifest.document import manifest_name, new_document, warc_name
+from archiver.manifest.files import sidecar_text
+from archiver.manifest.implied import (
+    RecordContext,
+    RevisitTarget,
+    metadata_record_at,
+    revisit_record,
+    warcinfo_record,
+)
+from archiver.manifest.loader import Link, Sidecar, load_manifest
+from archiver.manifest.schema import schema_errors
+from archiver.manifest.types import Dependency, Duplicate, Manifest, RecordRef
+from archiver.manifest.writer import ManifestWriter
+from archiver.packing.worker import Composed, Context, composed
+from archiver.seeds.plan import Plan, plan
+from archiver.warc.compression import DEFAULT, Deflate
+from archiver.warc.writer import WarcOutput, record_member
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class Tally:
+    """What a pack did, counted as it went (the entries themselves are only in the manifest)."""
+
+    seeds: int = 0
+    revisits: int = 0
+    bytes: int = 0
+    languages: Counter[str] = field(default_factory=Counter)
+    earlier: set[tuple[str, str]] = field(default_factory=set)  # (batch, WARC) revisited
+
+    def add(self, item: Composed, duplicate: Duplicate | None, batch_id: str) -> None:
+        self.seeds += 1
+        self.bytes += item.size
+        self.languages[item.declared_language] += 1
+        if duplicate:
+            self.revisits += 1
+            if duplicate["batch"] != batch_id:
+                self.earlier.add((duplicate["batch"], duplicate["warc_file"]))
+
+
+@dataclass
+class PackResult:
+    manifest_path: Path
+    sidecar_path: Path
+    warc_paths: list[Path]
+    document: Manifest  # the manifest's fields but its seeds
+    tally: Tally
+    warnings: list[str] = field(default_factory=list)
+    unchanged: bool = False
+
+
+class StoredCopy(NamedTuple):
+    """The first stored copy of a payload: what a revisit record of the same bytes names.
+
+    A tuple, not the entry: one is kept per distinct payload for the whole pack, keyed by the
+    payload's raw sha256 (`payload_key`). A seed of this batch leaves its target URI to be
+    derived from its path (`id` None); an earlier batch's seed keeps the one its manifest has."""
+
+    path: str
+    record_id: str
+    warc_file: str
+    batch: str
+    warc_date: str
+    id: str | None = None
+
+    @classmethod
+    def of(cls, original: Original) -> "StoredCopy":
+        """An earlier batch's copy, as the chain finds it."""
+        target = original.target()
+        return cls(original.seed["path"], target.record_id, original.record["warc_file"],
+                   original.link.batch_id, target.date, target.uri)
+
+    def target(self) -> RevisitTarget:
+        uri = self.id if self.id is not None else target_uri(self.batch, self.path)
+        return RevisitTarget(self.record_id, uri, self.warc_date)
+
+    def duplicate(self) -> Duplicate:
+        """The `duplicate_of` of a seed that repeats these bytes."""
+        return {"path": self.path, "record_id": self.record_id, "warc_file": self.warc_file,
+                "batch": self.batch}
+
+
+def payload_key(sha256: str) -> bytes:
+    return bytes.fromhex(sha256)
+
+
+def packaging_time(*, option: datetime | None, epoch: datetime | None, declared: str,
+                   now: datetime) -> datetime:
+    """--date, then SOURCE_DATE_EPOCH, then INDEX.md's `date`, then the clock the CLI read."""
+    if option is not None:
+        return option
+    if epoch is not None:
+        return epoch
+    return parse_timestamp(declared) if declared else now
+
+
+def pack(seeds_dir: Path, *, out_dir: Path, packaged: datetime, force: bool = False,
+         previous: Path | None = None, on_progress: Progress | None = None,
+         prepared: Plan | None = None, jobs: int | None = None,
+         compression: str = DEFAULT) -> PackResult:
+    """Pack `seeds_dir` into `out_dir`; nothing appears there unless the whole snapshot does.
+
+    With `previous` (a manifest in `out_dir`), the batch follows that one: seeds already archived
+    anywhere in its chain become revisits into the earlier WARC files, which stay untouched.
+    `jobs` worker processes share the per-seed work (default: every core); the output is the
+    same bytes for every `jobs`. `compression` names the deflate library and level (`isal-2`,
+    `zlib-6`, …): it changes the WARC's bytes, never a digest or the snapshot identifier.
+    """
+    work = prepared or plan(seeds_dir)
+    deflate = Deflate.named(compression)
+    batch = work.index.batch
+    out_dir.mkdir(parents=True, exist_ok=True)
+    history = _history(previous, out_dir, batch.batch_id) if previous else None
+    warc_final = out_dir / warc_name(batch.batch_id)
+    manifest_final = out_dir / manifest_name(batch.batch_id)
+    sidecar_final = manifest_final.with_name(manifest_final.name + ".sha256")
+    temps = [temp_path(warc_final), temp_path(manifest_final), temp_path(sidecar_final)]
+    try:
+        document, tally, warnings = _write_snapshot(work, temps, warc_final.name, packaged, out_dir,
+                                             on_progress, history, deflate,
+                                             jobs or default_jobs())
+        with folder_lock(out_dir):
+            unchanged = _same_as_existing(temps, [warc_final, manifest_final], force)
+            if unchanged:
+                discard(temps)
+            else:
+                publish([(temps[0], warc_final), (temps[2], sidecar_final),
+                         (temps[1], manifest_final)])
+    except OSError as err:  # reading errors are SeedErrors by now: this is the output failing
+        discard(temps)
+        raise OutputError(f"{out_dir}: cannot write the snapshot: {err.strerror or err}; "
+                          "nothing was written") from None
+    except BaseException:
+        discard(temps)
+        raise
+    return PackResult(manifest_final, sidecar_final, [warc_final], document, tally,
+                      work.warnings + warnings, unchanged)
+
+
+def _history(previous: Path, out_dir: Path, batch_id: str) -> list[Link]:
+    """The chain a new batch follows, newest first, checked link by link."""
+    if previous.resolve().parent != out_dir.resolve():
+        raise InputError(f"{previous}: the previous manifest must be in the output folder "
+                         f"{out_dir} (a chain of batches lives in one folder)")
+    newest = load_manifest(previous, sidecar=Sidecar.TRUST_DIGEST)
+    links = chain_of(newest)
+    if batch_id in {link.batch_id for link in links}:
+        raise InputError(f"{previous}: batch id {batch_id!r} is already in this chain; give the "
+                         "new batch its own id in INDEX.md")
+    return links
+
+
+def _write_snapshot(work: Plan, temps: list[Path], warc_file: str, packaged: datetime,
+                    out_dir: Path, on_progress: Progress | None, history: list[Link] | None,
+                    deflate: Deflate, jobs: int) -> tuple[dict[str, Any], Tally, list[str]]:
+    batch = work.index.batch
+    document = new_document(
+        batch, packaged=warc_timestamp(packaged),
+        previous=previous_entry(history[0]) if history else None, seeds=[])
+    compression = deflate.describe()
+    warnings: list[str] = []
+    with _create(temps[0]) as stream, _create(temps[1]) as manifest_stream:
+        hashing = HashingWriter(stream)
+        output = WarcOutput(hashing, deflate)
+        info = output.write(warcinfo_record(document, warc_file, compression=compression))
+        context = Context(RecordContext(batch.batch_id, info.record_id, document["packaged"]),
+                          warc_file, deflate, out_dir)
+        writer = ManifestWriter(manifest_stream, document, out_dir)
+        seen = {payload_key(original.seed["sha256"]): StoredCopy.of(original)
+                for original in archived_seeds(history or [])}
+        tally = Tally()
+        try:
+            # The plan's path, not the worker's copy, is kept for a payload seen first.
+            for (file, _), item in zip(work.seeds, composed(context, work.seeds, jobs=jobs)):
+                records, duplicate = _place(output, item, context, seen, file.path)
+                writer.add(item.text, item.snapshot_text, records, duplicate)
+                tally.add(item, duplicate, batch.batch_id)
+                if item.warning:
+                    warnings.append(item.warning)
+                if on_progress:
+                    on_progress(item.size)
+            _sync(stream)
+            document["warc_files"] = [{
+                "name": warc_file, "bytes": hashing.tell(), "sha256": hashing.hasher.hexdigest(),
+                "records": output.count, "compression": compression,
+                "warcinfo": {"id": info.record_id, "offset": info.offset, "length": info.length,
+                             "sha256": info.sha256},
+            }]
+            document["dependencies"] = _dependencies(tally.earlier, history or [])
+            document["snapshot_id"] = writer.snapshot_id()
+            problems = schema_errors({**document, "seeds": []})
+            if problems:
+                raise ArchiverError(f"internal error: the manifest breaks its schema {problems[0]}")
+            digest = writer.finish(document)
+        finally:
+            writer.close()
+        _sync(manifest_stream)
+    sidecar = sidecar_text(manifest_name(batch.batch_id), digest)
+    write_bytes(temps[2], sidecar.encode())
+    return document, tally, warnings
+
+
+def _dependencies(earlier: set[tuple[str, str]], history: list[Link]) -> list[Dependency]:
+    manifests = {link.batch_id: link.path.name for link in history}
+    return [{"batch": batch, "manifest": manifests[batch], "warc_file": warc}
+            for batch, warc in sorted(earlier)]
+
+
+def _create(path: Path) -> BinaryIO:
+    try:
+        return open(path, "xb")
+    except OSError as err:
+        raise OutputError(f"{path.parent}: cannot write the snapshot: {err.strerror}") from None
+
+
+def _sync(stream: BinaryIO) -> None:
+    stream.flush()
+    os.fsync(stream.fileno())
+
+
+def _place(output: WarcOutput, item: Composed, context: Context, seen: dict[bytes, StoredCopy],
+           path: str) -> tuple[list[RecordRef], Duplicate | None]:
+    """Write a composed seed's records, as a revisit if an earlier seed had the same bytes;
+    return the entry's records and duplicate_of."""
+    key = payload_key(item.sha256)
+    original = seen.get(key)
+    duplicate = None
+    if original is None:
+        main_type, meta_id, meta_member = "resource", item.meta_id, item.meta
+        if isinstance(item.main, Path):
+            placed = output.copy_member(item.main_id, item.main)
+        else:
+            placed = output.write_member(item.main_id, item.main)
+        seen[key] = StoredCopy(path, placed.record_id, context.warc_file,
+                               context.records.batch_id,
+                               sys.intern(item.warc_date))  # a batch has few dates
+    else:
+        item.discard()
+        main = revisit_record(item.uri, context.records, date=item.warc_date,
+                              digest="sha256:" + item.sha256, original=original.target())
+        placed = output.write(main)
+        main_type = main.rec_type
+        duplicate = original.duplicate()
+        meta = metadata_record_at(item.uri, context.records, date=item.warc_date,
+                                  refers_to=placed.record_id, body=item.meta_body)
+        meta_id, meta_member = meta.record_id, record_member(meta, context.deflate)
+    placed_meta = output.write_member(meta_id, meta_member)
+    records: list[RecordRef] = [
+        {"type": main_type, "id": placed.record_id, "warc_file": context.warc_file,
+         "offset": placed.offset, "length": placed.length, "sha256": placed.sha256},
+        {"type": "metadata", "id": placed_meta.record_id, "warc_file": context.warc_file,
+         "offset": placed_meta.offset, "length": placed_meta.length,
+         "sha256": placed_meta.sha256},
+    ]
+    return records, duplicate
+
+
+def _same_as_existing(temps: list[Path], finals: list[Path], force: bool) -> bool:
+    """True if the snapshot already exists byte for byte; refuse a different one unless forced."""
+    if not finals[1].exists():
+        return False
+    same = all(same_bytes(temp, final) for temp, final in zip(temps, finals))
+    if not same and not force:
+        raise OutputExistsError(
+            f"{finals[1]}: a different snapshot already exists; pass --force to replace it")
+    return same

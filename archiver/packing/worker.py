@@ -1,0 +1,208 @@
+"""Compose each seed's records and manifest entry: the per-seed work, on every core.
+
+For one seed: read it (hash, sample), describe it, make its manifest entry, build its resource and
+metadata records, compress each into a gzip member, and render the entry's manifest text. All of
+it is a function of the seed and the batch, so worker processes can do it in any order and the
+packer, taking results in seed order, writes the same bytes for every `jobs`. Only what depends on
+earlier seeds is left to the packer: offsets, and the revisit record for a repeated seed.
+
+Seeds up to IN_MEMORY bytes travel in chunks and come back as bytes; a larger seed is compressed
+by its worker, streaming, into a hidden temporary file beside the output, never held in memory.
+"""
+
+from __future__ import annotations
+
+import functools
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from archiver.base.atomic import PARTIAL
+from archiver.base.memory import held_data_frozen
+from archiver.base.pool import in_order, process_pool
+from archiver.base.uris import source_uri, target_uri
+from archiver.detect.findings import detect
+from archiver.detect.language import same_language
+from archiver.errors import ArchiverError, IndexFileError
+from archiver.formats.canonical_json import compact
+from archiver.manifest.document import seed_entry
+from archiver.manifest.identity import snapshot_seed
+from archiver.manifest.implied import (
+    RecordContext,
+    main_record,
+    metadata_body,
+    metadata_record,
+    record_date,
+)
+from archiver.manifest.schema import seed_errors
+from archiver.manifest.types import SeedEntry
+from archiver.manifest.writer import placeholders
+from archiver.seeds.reading import IN_MEMORY, SeedRead, read_seed, reread
+from archiver.seeds.types import Row, Seed, SeedFile
+from archiver.warc.compression import Deflate
+from archiver.warc.records import Record
+from archiver.warc.writer import record_member, stream_member
+
+CHUNK_BYTES = 1 << 20
+CHUNK_SEEDS = 256
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every seed's work shares: its records' context and where its members go."""
+
+    records: RecordContext
+    warc_file: str
+    deflate: Deflate
+    spool_dir: Path
+
+
+@dataclass
+class Composed:
+    """One seed, ready to place: what the packer needs of its entry, its members, and its text.
+
+    Not the entry itself: the packer runs beside the workers, and unpickling the entry's dozen
+    small objects cost it more than the rest of its work on a seed. A revisit, rare, needs only
+    its target URI, date and `meta_body` to build its two records.
+    """
+
+    sha256: str
+    path: str
+    size: int
+    declared_language: str
+    warc_date: str
+    main_id: str
+    main: bytes | Path
+    meta_id: str
+    meta: bytes
+    meta_body: bytes  # the metadata record's block, for a revisit's metadata record
+    uri: str
+    text: str  # the manifest entry, records and duplicate_of as placeholders
+    snapshot_text: bytes
+    warning: str | None = None
+
+    def discard(self) -> None:
+        if isinstance(self.main, Path):
+            self.main.unlink(missing_ok=True)
+
+
+def describe(file: SeedFile, row: Row, read: SeedRead) -> Seed:
+    """The seed as INDEX.md declares it, beside what detection finds in its first bytes."""
+    try:
+        findings = detect(file.path, read.sample, charset=row.charset or None)
+    except ValueError as err:
+        raise IndexFileError(f"{file.location}: INDEX.md line {row.line}: charset: {err}") from None
+    return Seed(file=file, row=row, digest=read.digest, findings=findings)
+
+
+def language_warning(seed: Seed) -> str | None:
+    """A one-line warning if the declared and detected languages disagree: people err, and so
+    do detectors, so neither overrides the other."""
+    found = seed.findings.language
+    if found is None or same_language(seed.row.language, found.tag):
+        return None
+    return (f"{seed.file.location}: INDEX.md declares language {seed.row.language!r}, "
+            f"{found.detector} detected {found.tag!r} (confidence {found.confidence}%)")
+
+
+def compose(context: Context, file: SeedFile, row: Row) -> Composed:
+    read = read_seed(file)
+    seed = describe(file, row, read)
+    warning = language_warning(seed)
+    entry = seed_entry(seed, uri=target_uri(context.records.batch_id, file.path),
+                       source_uri=source_uri(row.source))
+    main = main_record(entry, context.records, original=None, body=read.body)
+    meta_body = metadata_body(entry)
+    meta = metadata_record(entry, context.records, refers_to=main.record_id, body=meta_body)
+    main_member = _main_member(context, main, file, read)
+    meta_member = record_member(meta, context.deflate)
+    _check_entry(entry, context, main, meta, main_member, meta_member)
+    entry["records"] = []
+    return Composed(entry["sha256"], entry["path"], entry["bytes"],
+                    row.language, record_date(entry, context.records.packaged), main.record_id,
+                    main_member, meta.record_id, meta_member, meta_body, entry["id"],
+                    placeholders(entry), compact(snapshot_seed(entry)), warning)
+
+
+def _main_member(context: Context, main: Record, file: SeedFile, read: SeedRead) -> bytes | Path:
+    if read.body is not None:
+        return record_member(main, context.deflate)
+    fd, name = tempfile.mkstemp(prefix=".member-", suffix=PARTIAL, dir=context.spool_dir)
+    path = Path(name)
+    try:
+        with open(fd, "wb") as stream:
+            stream_member(context.deflate, stream, main.head(), reread(file, read.digest))
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _check_entry(entry: SeedEntry, context: Context, main: Record, meta: Record,
+                 main_member: bytes | Path, meta_member: bytes) -> None:
+    """Validate the entry as it will be written, offsets aside (the packer adds those)."""
+    main_length = main_member.stat().st_size if isinstance(main_member, Path) else len(main_member)
+    unknown = "0" * 64  # the member's sha256, which the packer adds with its offset
+    entry["records"] = [
+        {"type": main.rec_type, "id": main.record_id, "warc_file": context.warc_file,
+         "offset": 0, "length": main_length, "sha256": unknown},
+        {"type": "metadata", "id": meta.record_id, "warc_file": context.warc_file, "offset": 0,
+         "length": len(meta_member), "sha256": unknown},
+    ]
+    problems = seed_errors(entry)
+    if problems:
+        raise ArchiverError(f"internal error: the manifest entry of {entry['path']} breaks its "
+                            f"schema {problems[0]}")
+
+
+def compose_chunk(context: Context, seeds: list[tuple[SeedFile, Row]]) -> list[Composed]:
+    done: list[Composed] = []
+    try:
+        for file, row in seeds:
+            done.append(compose(context, file, row))
+    except BaseException:
+        for item in done:
+            item.discard()
+        raise
+    return done
+
+
+def chunks(seeds: Iterable[tuple[SeedFile, Row]]) -> Iterator[list[tuple[SeedFile, Row]]]:
+    """Consecutive seeds in groups of about CHUNK_BYTES; a seed too large for memory alone."""
+    chunk: list[tuple[SeedFile, Row]] = []
+    size = 0
+    for seed in seeds:
+        if seed[0].size > IN_MEMORY:
+            if chunk:
+                yield chunk
+            yield [seed]
+            chunk, size = [], 0
+            continue
+        chunk.append(seed)
+        size += seed[0].size
+        if size >= CHUNK_BYTES or len(chunk) >= CHUNK_SEEDS:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+def composed(context: Context, seeds: list[tuple[SeedFile, Row]], *,
+             jobs: int) -> Iterator[Composed]:
+    """Every seed composed, in order; `jobs` worker processes (1: in this process)."""
+    if jobs <= 1:
+        for chunk in chunks(seeds):
+            yield from compose_chunk(context, chunk)
+        return
+    # The plan's rows out of the collector's sight, here and in the workers that inherit them.
+    with held_data_frozen(), process_pool(jobs) as pool:
+        for done in in_order(pool, functools.partial(compose_chunk, context), chunks(seeds),
+                             jobs=jobs, abandon=_discard):
+            yield from done
+
+
+def _discard(items: list[Composed]) -> None:
+    """After an error: delete the large members already made for seeds not placed."""
+    for item in items:
+        item.discard()

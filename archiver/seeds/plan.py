@@ -1,0 +1,59 @@
+"""The plan of a pack: the seed files of a folder matched with the rows of its INDEX.md, in order.
+
+Every file needs a row and every row a file; a mismatch is refused before anything is read."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+from archiver.base.memory import collector_paused
+from archiver.errors import (
+    IndexFileError,
+)
+from archiver.seeds.folder import find_seeds, name_collisions
+from archiver.seeds.index_file import INDEX_NAME, read_index
+from archiver.seeds.types import Index, Row, SeedFile
+
+
+@dataclass
+class Plan:
+    """What will be packed: the index and, in order, each seed file with its row."""
+
+    index: Index
+    seeds: list[tuple[SeedFile, Row]]
+    warnings: list[str]
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(file.size for file, _ in self.seeds)
+
+
+def plan(seeds_dir: Path) -> Plan:
+    """Match the files in `seeds_dir` with the rows of its INDEX.md; refuse any mismatch."""
+    with collector_paused():  # a row and a file a seed, no cycle among them (see `base.memory`)
+        return _plan(seeds_dir)
+
+
+def _plan(seeds_dir: Path) -> Plan:
+    index_path = seeds_dir / INDEX_NAME
+    index = read_index(index_path)
+    files = {file.path: file for file in find_seeds(seeds_dir)}
+    rows = {row.path: row for row in index.rows}
+    for row in index.rows:
+        if row.path not in files:
+            target = seeds_dir / row.path
+            problem = "is not a regular file" if target.is_dir() else "no such file in the seeds folder"
+            raise IndexFileError(f"{index_path}:{row.line}: row names {row.path!r}: {problem}")
+    for path in files:
+        if path not in rows:
+            raise IndexFileError(f"{seeds_dir / path}: seed has no row in {index_path}")
+    warnings = [
+        f"{seeds_dir / a} and {seeds_dir / b}: names equal under Unicode normalization or case "
+        "folding; both are kept, but some filesystems cannot hold both"
+        for a, b in name_collisions(sorted(files))
+    ]
+    # Each seed's file and row hold one string for its path, not two equal ones.
+    return Plan(index, [(dataclasses.replace(files[path], path=rows[path].path), rows[path])
+                        for path in sorted(files)], warnings)

@@ -1,0 +1,84 @@
+"""Reading a seed: once, hashing it, keeping a sample and (if small) its bytes.
+
+A seed is read once: the same blocks feed the sha256, the sample used to detect its encoding and
+language, and (up to IN_MEMORY bytes) the record's block. A larger seed is read a second time as
+its record is compressed, and that read is hashed again and must match. The stored bytes are
+therefore always the hashed bytes; a file that changes on disk meanwhile is refused."""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from typing import Iterator
+
+from archiver.base.digests import Digest, Hasher, iter_blocks
+from archiver.errors import SeedError
+from archiver.seeds.types import SeedFile
+
+SAMPLE = 64 << 10
+IN_MEMORY = 8 << 20
+
+
+@dataclass
+class SeedRead:
+    """One read of a seed: its digest, its first bytes, and its bytes if they fit in memory."""
+
+    digest: Digest
+    sample: bytes
+    body: bytes | None = None
+
+
+def read_seed(seed: SeedFile) -> SeedRead:
+    """Read a seed once, hashing it; keep its bytes only if it is at most IN_MEMORY long.
+
+    A larger seed is read again block by block by `reread`, which proves the second read gives
+    the same bytes; either way a seed that changes while being read is refused.
+    """
+    keep = seed.size <= IN_MEMORY
+    hasher, sample, kept = Hasher(), bytearray(), []
+    for block in _checked_blocks(seed):
+        hasher.update(block)
+        if len(sample) < SAMPLE:
+            sample += block[: SAMPLE - len(sample)]
+        if keep:
+            kept.append(block)
+    body = b"".join(kept) if keep else None
+    return SeedRead(Digest(hasher.hexdigest(), hasher.size), bytes(sample), body)
+
+
+def reread(seed: SeedFile, digest: Digest) -> Iterator[bytes]:
+    """The seed's blocks once more; raise SeedError at the end unless they are `digest`'s bytes."""
+    hasher = Hasher()
+    for block in _checked_blocks(seed):
+        hasher.update(block)
+        yield block
+    if (hasher.hexdigest(), hasher.size) != (digest.sha256, digest.size):
+        raise SeedError(f"{seed.location}: changed while being archived; pack again when it is still")
+
+
+def _checked_blocks(seed: SeedFile) -> Iterator[bytes]:
+    """A seed's blocks, refusing links, special files and files that change while read."""
+    try:
+        fd = os.open(seed.location, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as err:
+        raise SeedError(f"{seed.location}: cannot read: {err.strerror}") from None
+    size = 0
+    try:
+        with open(fd, "rb", closefd=True) as stream:
+            before = os.fstat(stream.fileno())
+            if not stat.S_ISREG(before.st_mode):
+                raise SeedError(f"{seed.location}: is not a regular file")
+            for block in iter_blocks(stream):
+                size += len(block)
+                yield block
+            after = os.fstat(stream.fileno())
+    except OSError as err:
+        raise SeedError(f"{seed.location}: cannot read: {err.strerror}") from None
+    if _changed(before, after) or size != before.st_size or before.st_size != seed.size:
+        raise SeedError(f"{seed.location}: changed while being archived; pack again when it is still")
+
+
+def _changed(before: os.stat_result, after: os.stat_result) -> bool:
+    return (before.st_size, before.st_mtime_ns, before.st_ctime_ns) != (
+        after.st_size, after.st_mtime_ns, after.st_ctime_ns)

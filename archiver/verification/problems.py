@@ -1,0 +1,46 @@
+"""Every problem verification can report: its stable code and what it means, in one registry.
+
+`Report.add` refuses a code that is not here; `archiver verify --help` and the README's table
+are drawn from (and tested against) this list, so the three cannot drift apart.
+"""
+
+from __future__ import annotations
+
+PROBLEMS: dict[str, str] = {
+    "manifest-unreadable": "the manifest is not a UTF-8 JSON object",
+    "manifest-schema": "the manifest breaks its JSON Schema",
+    "manifest-inconsistent": "manifest fields disagree with each other (offsets that do not tile "
+                             "the WARC, record counts, ids that do not follow from the entry)",
+    "snapshot-id": "the snapshot id is not the digest of the manifest's content",
+    "sidecar-missing": "no .sha256 sidecar beside the manifest",
+    "sidecar-mismatch": "the sidecar is unreadable, does not list the manifest, or records "
+                        "another sha256",
+    "chain-broken": "an earlier manifest of the chain is missing, changed or loops",
+    "warc-missing": "a WARC file the manifest lists cannot be opened",
+    "warc-size": "a WARC file's size differs from the manifest's",
+    "warc-sha256": "a WARC file's sha256 differs from the manifest's",
+    "warc-trailing": "bytes after the last record that are no valid record",
+    "record-damaged": "a record's gzip member or WARC headers cannot be read",
+    "record-member": "a gzip member's bytes differ from the sha256 the manifest records",
+    "record-missing": "a record the manifest lists is not in the WARC",
+    "record-misplaced": "a record is not at the offset and length the manifest records",
+    "record-duplicate": "a record appears more than once",
+    "record-unexpected": "the WARC holds a record the manifest does not list",
+    "record-header": "a WARC header differs from what the manifest implies",
+    "block-digest": "a record's block does not match its WARC-Block-Digest",
+    "seed-digest": "a seed's bytes differ from the sha256 the manifest records",
+    "metadata-mismatch": "a metadata record's fields differ from the seed's manifest entry",
+    "warcinfo-mismatch": "the warcinfo record differs from the manifest's batch fields",
+    "revisit-unresolved": "a revisit names no earlier seed with the same bytes, or one that is "
+                          "damaged",
+    "seeds-missing": "--seeds: a seed the manifest lists is not in the folder",
+    "seeds-differs": "--seeds: a seed file's bytes differ from the manifest's sha256",
+    "seeds-unexpected": "--seeds: a file in the folder that the manifest does not list",
+    "seeds-unreadable": "--seeds: the folder or a seed file cannot be read",
+    "signature-invalid": "--signature: the signature does not verify for the allowed signers",
+}
+
+
+def help_text() -> str:
+    """The codes and their meanings, one line each, for `--help` and the README."""
+    return "\n".join(f"{code}: {text}" for code, text in PROBLEMS.items())
