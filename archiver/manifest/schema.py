@@ -13,10 +13,12 @@ import json
 import re
 from functools import cache
 from importlib import resources
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import fastjsonschema
-from jsonschema import Draft202012Validator
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 SCHEMA_FILE = "manifest-1.schema.json"
 
@@ -32,6 +34,10 @@ def manifest_schema() -> dict[str, Any]:
 
 @cache
 def _validator() -> Draft202012Validator:
+    # Imported when first needed, to explain a no: most runs never ask, and importing
+    # jsonschema costs every command a tenth of a second.
+    from jsonschema import Draft202012Validator
+
     schema = manifest_schema()
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
