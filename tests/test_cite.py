@@ -22,7 +22,7 @@ from pylatexenc.latex2text import (
     get_default_latex_context_db,
 )
 
-from archiver.formats.citation import (
+from archiver.formats.bibliographic import (
     FORMATS,
     CitationData,
     Name,

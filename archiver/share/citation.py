@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from archiver.errors import InputError
-from archiver.formats.citation import FORMATS, CitationData, render
+from archiver.formats.bibliographic import FORMATS, CitationData, render
 from archiver.manifest.loader import load_manifest
 from archiver.manifest.types import Manifest
 

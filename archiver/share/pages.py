@@ -28,7 +28,7 @@ from typing import Any, Callable, Iterable
 
 from archiver.detect.encoding import python_codec
 from archiver.errors import DamageError, ManifestError
-from archiver.manifest.types import RecordRef, SeedEntry
+from archiver.manifest.types import RecordRef, SeedEntry, main_ref
 from archiver.warc.reader import read_member_at
 
 PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "All Pages", "hasText": True}
@@ -48,7 +48,7 @@ def pages_jsonl(pages: Iterable[dict[str, Any]]) -> str:
 def page(seed: SeedEntry, *, url: str, ts: str, record: RecordRef,
          warc_path: WarcPath) -> dict[str, Any]:
     """The page entry of one seed; `record` holds its bytes, in the WARC `warc_path` names."""
-    entry: dict[str, Any] = {"id": seed["records"][0]["id"].strip("<>").removeprefix("urn:uuid:"),
+    entry: dict[str, Any] = {"id": main_ref(seed)["id"].strip("<>").removeprefix("urn:uuid:"),
                              "url": url, "ts": ts}
     title, text = _words(seed, record, warc_path)
     entry["title"] = seed["title"] or title or seed["path"]
