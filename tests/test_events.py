@@ -217,3 +217,22 @@ def test_show_prints_the_history(packed: Path) -> None:
     assert "fixity check" in rows[3] and "failure" in rows[3] and "warc-size" in rows[3]
     head = "sha256:" + sha256_hex(lines(packed)[-1])
     assert head in shown.stdout  # the newest line's digest, which pins the whole log
+
+
+def test_sign_export_and_a_signed_check_are_recorded(packed: Path, tmp_path: Path) -> None:
+    from test_share import PRINCIPAL, keygen
+
+    key, signers = keygen(tmp_path, "id_ed25519")
+    assert run("sign", packed, "--key", key, "--record").returncode == 0
+    wacz = tmp_path / "s.wacz"
+    assert run("export", packed, "--wacz", wacz, "--record").returncode == 0
+    result = run("verify", packed, "--record", "--signature", f"{packed}.sig",
+                 "--allowed-signers", signers, "--seeds", packed.parent.parent / "seeds")
+    assert result.returncode == 0, result.stdout + result.stderr
+    kinds = [(event["type"], event["detail"]) for event in events(packed)[1:]]
+    assert kinds[0] == ("digital signature generation",
+                        f"SSH signature {packed.name}.sig, namespace archiver")
+    assert kinds[1] == ("exporting", "wrote s.wacz")
+    assert kinds[2][0] == "fixity check" and f"signature by {PRINCIPAL} checked" in kinds[2][1]
+    assert "seeds folder" in kinds[2][1]
+    assert events(packed)[2]["type_uri"].endswith("/exp")

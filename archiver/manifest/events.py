@@ -36,6 +36,7 @@ import errno
 import fcntl
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -123,7 +124,7 @@ def read_log(path: Path, *, manifest_sha256: str | None = None) -> History | Non
     """The log at `path` checked line by line; None if there is none. With `manifest_sha256`,
     an event about any other manifest is damage too (a log beside the wrong snapshot)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        fd = _open_regular(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         return None
     except OSError as err:
@@ -167,7 +168,7 @@ def append_event(path: Path, event: Event, *, manifest_sha256: str | None = None
     one would hide where the damage is.
     """
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o644)
+        fd = _open_regular(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_NONBLOCK)
     except OSError as err:
         raise InputError(f"{path}: cannot open the events log: {_reason(err)}") from None
     with open(fd, "r+b", buffering=0) as stream:
@@ -230,6 +231,10 @@ def keeps_history(path: Path, manifest_sha256: str, *, force: bool) -> bool:
     return False
 
 
+_TYPED = {"seq": int, "type": str, "type_uri": str, "date": str, "agent": dict, "object": dict,
+          "outcome": str, "problems": list, "detail": str}
+
+
 def _parse(line: bytes) -> tuple[dict[str, Any], str]:
     try:
         event = json.loads(line.decode("utf-8"))
@@ -237,8 +242,9 @@ def _parse(line: bytes) -> tuple[dict[str, Any], str]:
         return {}, f"not a JSON line ({err})"
     if not isinstance(event, dict) or set(event) != set(FIELDS):
         return {}, f"not an event (an event has exactly these fields: {', '.join(FIELDS)})"
-    if not isinstance(event["seq"], int) or not isinstance(event["object"], dict):
-        return {}, "not an event (seq must be a number, object an object)"
+    wrong = [name for name, kind in _TYPED.items() if not isinstance(event[name], kind)]
+    if wrong or not all(isinstance(code, str) for code in event["problems"]):
+        return {}, f"not an event (wrong types: {', '.join(wrong) or 'problems'})"
     if event["type"] not in TYPES or event["outcome"] not in OUTCOMES:
         return {}, f"unknown event type or outcome {event['type']!r}, {event['outcome']!r}"
     return event, ""
@@ -253,8 +259,8 @@ def _chained(event: dict[str, Any], path: Path, number: int, prev: str | None, p
     if event["seq"] != prev_seq + 1:
         broken.append(f"seq is {event['seq']} after {prev_seq}")
     if broken:
-        yield Damage("events-chain", path, number, "; ".join(broken) + ": a line was changed, removed, "
-                     "inserted or moved here")
+        yield Damage("events-chain", path, number, "; ".join(broken) + ": a line was "
+                     "changed, removed, inserted or moved here")
     if manifest_sha256 and event["object"].get("sha256") != manifest_sha256:
         yield Damage("events-manifest", path, number, f"the event is about manifest sha256 "
                      f"{event['object'].get('sha256')}, not this one ({manifest_sha256})")
@@ -274,6 +280,16 @@ def _read_all(stream: Any, path: Path) -> bytes:
     if len(data) > MAX_LOG:
         raise InputError(f"{path}: the events log is larger than {MAX_LOG >> 20} MiB")
     return data
+
+
+def _open_regular(path: Path, flags: int) -> int:
+    """A file descriptor of the regular file at `path`: never a symlink's target, never a FIFO
+    (which would block a reader or swallow an event)."""
+    fd = os.open(path, flags | os.O_NOFOLLOW, 0o644)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, "not a regular file")
+    return fd
 
 
 def _reason(err: OSError) -> str:
