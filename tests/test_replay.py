@@ -12,16 +12,20 @@ from __future__ import annotations
 import struct
 import zlib
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 from playwright.sync_api import sync_playwright
 
+import archiver
 from archiver.share.alias import alias_url
-from conftest import REPO, make_seeds, pack, run
+from archiver.share.export import export
+from conftest import REPO, make_seeds
 from replaylib import WAIT_MS, ReplayServer, app_frame, chromium, replay_frame, wait_for_text
 
+PACKAGED = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 ZH = REPO / "tests" / "fixtures" / "encodings" / "zh-Hans.gb18030.txt"
 PNG_SIZE = (37, 23)
 INK = "rgb(12, 34, 56)"
@@ -62,22 +66,22 @@ def rows(files: dict[str, bytes], date: str) -> list[tuple[str, ...]]:
 
 @pytest.fixture(scope="module")
 def snapshots(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Two batches' WACZ: the site and a Chinese text; then the same site again, a week on."""
+    """Two batches' WACZ: the site and a Chinese text; then the same site again, a week on.
+    Packed and exported through the library (the CLI's export is tested in test_share.py)."""
     root = tmp_path_factory.mktemp("replay")
     files = {**SITE, "zh.txt": ZH.read_bytes()}
-    first = pack(make_seeds(root / "one", files, rows=rows(files, "2024-04-01"), fields=FIELDS),
-                 root / "out")
+    first = archiver.pack(make_seeds(root / "one", files, rows=rows(files, "2024-04-01"),
+                                     fields=FIELDS), out_dir=root / "out", packaged=PACKAGED)
     later = {**SITE, "second.html": SITE["second.html"].replace(b"Quokkas", b"Wombats")}
-    second_seeds = make_seeds(root / "two", later, rows=rows(later, "2024-04-08"),
-                              fields="- batch: replay-two\n- title: Replay test batch, later\n")
-    result = run("pack", second_seeds, "--out", root / "out", "--previous", first,
-                 "--date", "2024-05-01T12:00:00Z", "--quiet")
-    assert result.returncode == 0, result.stderr
+    second = archiver.pack(make_seeds(root / "two", later, rows=rows(later, "2024-04-08"),
+                                      fields="- batch: replay-two\n- title: Replay, later\n"),
+                           out_dir=root / "out", packaged=PACKAGED,
+                           previous=first.manifest_path)
+    assert second.tally.revisits == len(SITE) - 1  # all but the changed second page
     waczs = {}
-    for batch in ("replay-one", "replay-two"):
+    for batch, packed in (("replay-one", first), ("replay-two", second)):
         waczs[batch] = root / f"{batch}.wacz"
-        exported = run("export", root / "out" / f"{batch}.manifest.json", "--wacz", waczs[batch])
-        assert exported.returncode == 0, exported.stderr
+        export(packed.manifest_path, wacz=waczs[batch])
     return waczs
 
 
