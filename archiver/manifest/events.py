@@ -275,11 +275,11 @@ def _snapshot_id(manifest: bytes) -> str:
 
 
 def _read_all(stream: Any, path: Path) -> bytes:
-    stream.seek(0)
-    data = stream.read(MAX_LOG + 1)
-    if len(data) > MAX_LOG:
+    """The whole log (its size checked first: `read(n)` would set aside n bytes at once)."""
+    if os.fstat(stream.fileno()).st_size > MAX_LOG:
         raise InputError(f"{path}: the events log is larger than {MAX_LOG >> 20} MiB")
-    return data
+    stream.seek(0)
+    return stream.read()
 
 
 def _open_regular(path: Path, flags: int) -> int:
