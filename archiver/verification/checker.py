@@ -25,9 +25,8 @@ from archiver.manifest.files import (
     read_manifest_bytes,
     warc_location,
 )
-from archiver.manifest.identity import SnapshotHasher
 from archiver.manifest.loader import Link, sidecar_path, sidecar_state
-from archiver.manifest.schema import is_valid, is_valid_seed, schema_errors
+from archiver.manifest.schema import is_valid, schema_errors
 from archiver.manifest.types import Manifest, SeedEntry, WarcFile
 from archiver.seeds.folder import find_seeds
 from archiver.verification.comparison import compare_records
@@ -143,23 +142,22 @@ def _proved_whole(manifest_path: Path, warc: Path | None, document: Manifest,
             return False
     except OSError:
         return False
-    snapshot = SnapshotHasher(document)
     by_path: dict[str, SeedEntry] = {}
 
     def accept(seed: Any) -> bool:
-        """Check one seed's entry as `schema_errors` and `check_document` would, and keep it."""
-        if not is_valid_seed(seed) or seed["path"] in by_path:
+        """Keep one seed's entry, listed once (workers check it against the schema)."""
+        if seed["path"] in by_path:
             return False
         by_path[seed["path"]] = seed
-        snapshot.add(seed)
         return True
 
     found = check_in_parallel(path, entry, document, warcinfo, accept,
                               lambda seed: original_of(seed, links, by_path), jobs)
-    if found is None or snapshot.label() != document["snapshot_id"]:
+    if found is None:
         return False
-    records, digest = found
-    if (digest.sha256, digest.size, records) != (entry["sha256"], entry["bytes"], entry["records"]):
+    records, digest, snapshot_id = found
+    if snapshot_id != document["snapshot_id"] or (digest.sha256, digest.size, records) != (
+            entry["sha256"], entry["bytes"], entry["records"]):
         return False
     report.records_checked += records
     report.bytes_checked += digest.size
