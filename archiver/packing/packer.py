@@ -18,6 +18,7 @@ from archiver.base.atomic import (
     publish,
     same_bytes,
     temp_path,
+    write_atomically,
     write_bytes,
 )
 from archiver.base.dates import parse_timestamp, warc_timestamp
@@ -36,6 +37,7 @@ from archiver.manifest.chain import (
     previous_entry,
 )
 from archiver.manifest.document import manifest_name, new_document, warc_name
+from archiver.manifest.events import first_line, keeps_history, log_path, packing_event
 from archiver.manifest.files import sidecar_text
 from archiver.manifest.implied import (
     RecordContext,
@@ -154,16 +156,26 @@ def pack(seeds_dir: Path, *, out_dir: Path, packaged: datetime, force: bool = Fa
     sidecar_final = manifest_final.with_name(manifest_final.name + ".sha256")
     temps = [temp_path(warc_final), temp_path(manifest_final), temp_path(sidecar_final)]
     try:
-        document, tally, warnings = _write_snapshot(work, temps, warc_final.name, packaged, out_dir,
-                                             on_progress, history, deflate,
-                                             jobs or default_jobs())
+        document, tally, warnings, digest = _write_snapshot(
+            work, temps, warc_final.name, packaged, out_dir, on_progress, history, deflate,
+            jobs or default_jobs())
+        log_final = log_path(manifest_final)
+        first = first_line(packing_event(document, manifest_final.name, digest,
+                                          seeds=tally.seeds))
         with folder_lock(out_dir):
             unchanged = _same_as_existing(temps, [warc_final, manifest_final], force)
             if unchanged:
                 discard(temps)
+                if not log_final.exists():  # a snapshot packed before its log could be written
+                    write_atomically(log_final, first)
             else:
-                publish([(temps[0], warc_final), (temps[2], sidecar_final),
-                         (temps[1], manifest_final)])
+                pairs = [(temps[0], warc_final), (temps[2], sidecar_final),
+                         (temps[1], manifest_final)]
+                if not keeps_history(log_final, digest, force=force):
+                    temps.append(temp_path(log_final))
+                    write_bytes(temps[-1], first)
+                    pairs.append((temps[-1], log_final))
+                publish(pairs)
     except OSError as err:  # reading errors are SeedErrors by now: this is the output failing
         discard(temps)
         raise OutputError(f"{out_dir}: cannot write the snapshot: {err.strerror or err}; "
@@ -190,7 +202,7 @@ def _history(previous: Path, out_dir: Path, batch_id: str) -> list[Link]:
 
 def _write_snapshot(work: Plan, temps: list[Path], warc_file: str, packaged: datetime,
                     out_dir: Path, on_progress: Progress | None, history: list[Link] | None,
-                    deflate: Deflate, jobs: int) -> tuple[dict[str, Any], Tally, list[str]]:
+                    deflate: Deflate, jobs: int) -> tuple[Manifest, Tally, list[str], str]:
     batch = work.index.batch
     document = new_document(
         batch, packaged=warc_timestamp(packaged),
@@ -235,7 +247,7 @@ def _write_snapshot(work: Plan, temps: list[Path], warc_file: str, packaged: dat
         _sync(manifest_stream)
     sidecar = sidecar_text(manifest_name(batch.batch_id), digest)
     write_bytes(temps[2], sidecar.encode())
-    return document, tally, warnings
+    return document, tally, warnings, digest
 
 
 def _dependencies(earlier: set[tuple[str, str]], history: list[Link]) -> list[Dependency]:

@@ -4,7 +4,9 @@ Every problem is collected, not just the first, each with a stable code and the 
 concerns. Nothing is ever written. `fast=True` stops after the structural checks (schema, sidecar,
 sizes, counts, record layout) and the report says that no fixity was checked.
 
-The problem codes and their meanings are registered in `problems.py`.
+The events log beside the manifest (`manifest/events.py`), when there is one, is checked too:
+its chain line by line; it is never written here. The problem codes and their meanings are
+registered in `problems.py`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from archiver.base.digests import Hasher, sha256_file, sha256_hex
 from archiver.base.pool import default_jobs
 from archiver.errors import ArchiverError
 from archiver.manifest.chain import earlier_links
+from archiver.manifest.events import log_path, read_log
 from archiver.manifest.files import (
     parse_manifest,
     read_manifest_bytes,
@@ -52,7 +55,15 @@ def verify(manifest_path: Path, *, warc: Path | None = None, fast: bool = False,
         _merge_earlier(report, link, earlier, document)
     if seeds_dir is not None and document is not None:
         _check_seeds_folder(seeds_dir, document, report)
+    _check_events(manifest_path, links[0].sha256 if links else None, report)
     return report
+
+
+def _check_events(manifest_path: Path, sha256: str | None, report: Report) -> None:
+    """The events log beside the manifest, if there is one: its chain, line by line."""
+    history = read_log(log_path(manifest_path), manifest_sha256=sha256)
+    for damage in history.damage if history else []:
+        report.add(damage.code, damage.where, damage.message)
 
 
 def _verify_one(manifest_path: Path, *, warc: Path | None, fast: bool, jobs: int,

@@ -38,6 +38,11 @@ PROBLEMS: dict[str, str] = {
     "seeds-unexpected": "--seeds: a file in the folder that the manifest does not list",
     "seeds-unreadable": "--seeds: the folder or a seed file cannot be read",
     "signature-invalid": "--signature: the signature does not verify for the allowed signers",
+    "events-malformed": "the events log beside the manifest has a line that is no event, or "
+                        "its last line was cut short, or it cannot be read",
+    "events-chain": "an events log line does not carry the sha256 of the line before it, or its "
+                    "seq does not follow: a line was changed, removed, inserted or moved",
+    "events-manifest": "an events log line is about another manifest than this one",
 }
 
 
