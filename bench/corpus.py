@@ -99,14 +99,24 @@ def _write_big(path: Path, text: bytes, size: int) -> None:
 
 
 def _write_index(folder: Path, rows: list[tuple[str, str]], seed: int) -> None:
-    lines = [
-        f"# Synthetic benchmark corpus {folder.name}", "",
-        f"- batch: bench-{folder.name.lower()}", "- date: 2024-01-01T00:00:00Z",
-        "- license: CC0-1.0", "", "| file | title | source | language | captured |",
-        "|---|---|---|---|---|",
-    ]
+    table = []
     for number, (name, lang) in enumerate(rows):
         day = 1 + (number * 7 + seed) % 28
-        lines.append(f"| {name} | Document {number} | synthetic corpus, seed {seed} | {lang} "
-                     f"| 2023-05-{day:02d} |")
+        table.append((name, f"Document {number}", f"synthetic corpus, seed {seed}", lang,
+                      f"2023-05-{day:02d}"))
+    write_index_rows(folder, f"synthetic benchmark corpus {folder.name}",
+                     ("file", "title", "source", "language", "captured"), table)
+
+
+def write_index_rows(folder: Path, title: str, columns: tuple[str, ...],
+                     rows: list[tuple[str, ...]]) -> None:
+    """INDEX.md for `folder`: batch fields, then one table row per seed (pipes escaped)."""
+    lines = [
+        f"# {title[:1].upper()}{title[1:]}", "",
+        f"- batch: bench-{folder.name.lower()}", "- date: 2024-01-01T00:00:00Z",
+        "- license: CC0-1.0", "", "| " + " | ".join(columns) + " |",
+        "|" + "---|" * len(columns),
+    ]
+    for row in rows:
+        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
     (folder / "INDEX.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -1,18 +1,20 @@
-"""Benchmark archiver pack/verify against reference tools, side by side, alternating runs.
+"""Benchmark archiver pack and verify against its peers, side by side, in alternating rounds.
 
-Setup (once):  apt-get install -y pigz && pip install -e '.[test]'   (the test extra has FastWARC)
-Run:           python bench/run.py --root /tmp/archiver-bench [--quick]
+Setup (once):  apt-get install -y pigz && pip install -e .   (the peers' virtualenv is made from
+               bench/peers.txt under --root on first run; PyPI must be reachable then)
+Run:           python bench/run.py --root /tmp/archiver-bench [--quick] [--corpora c10k,doc]
 
-Corpora are generated deterministically under --root (never in the repo): c10k (10,000 files of
-2-20 KB), c100k (100,000 files of 300 B), big (one 1 GiB seed and four of 100 MiB). Each timed
-command runs as a child process; medians of wall time, and the peak RSS of the largest process
-of the run (getrusage RUSAGE_CHILDREN, measured per run in a fresh helper process).
+Corpora are made under --root (never in the repo): c10k (10,000 files of 2-20 KB), c100k
+(100,000 files of 300 B), big (one 1 GiB seed and four of 100 MiB), all synthetic and
+deterministic, and doc (a copy of this machine's /usr/share/doc, made once). In each round every
+command of a corpus runs once, in turn; the table gives median wall time, archiver's ratio to
+each peer (pack to the packers, verify to the verifiers) and the peak RSS of the largest process.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import datetime
 import os
 import statistics
 import subprocess
@@ -21,171 +23,145 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from corpus import make_corpus  # noqa: E402
+from doccorpus import copy_doc  # noqa: E402
+from measure import Result, load, timed  # noqa: E402
+from peers import commands, peer_bin  # noqa: E402
+from sections import CORPUS_SECTIONS, SECTIONS, Context, Goal  # noqa: E402
 
-BIN = Path(sys.executable).parent
-ARCHIVER = str(BIN / "archiver")
 CORPORA = {
     "c10k": dict(count=10_000, min_size=2_000, max_size=20_000),
     "c100k": dict(count=100_000, min_size=300, max_size=300),
     "big": dict(count=0, min_size=0, max_size=0, big=(1 << 30,) + (100 << 20,) * 4),
+    "doc": {},
 }
 QUICK = {"c10k": dict(count=2_000, min_size=2_000, max_size=20_000),
          "c100k": dict(count=20_000, min_size=300, max_size=300),
-         "big": dict(count=0, min_size=0, max_size=0, big=(128 << 20,))}
-FASTWARC_VERIFY = r'''
-import hashlib, json, sys
-from fastwarc.warc import ArchiveIterator
-doc = json.load(open(sys.argv[1]))
-want = {s["records"][0]["id"]: s["sha256"] for s in doc["seeds"] if not s["duplicate_of"]}
-whole = hashlib.sha256()
-with open(sys.argv[2], "rb") as f:
-    while block := f.read(1 << 20):
-        whole.update(block)
-bad = 0
-with open(sys.argv[2], "rb") as f:
-    for record in ArchiveIterator(f, parse_http=False):
-        rid = record.headers.get("WARC-Record-ID")
-        body = record.reader.read()
-        if rid in want and hashlib.sha256(body).hexdigest() != want[rid]:
-            bad += 1
-sys.exit(1 if bad or whole.hexdigest() != doc["warc_files"][0]["sha256"] else 0)
-'''
-# What pack's schema checks cost: every entry through the compiled validator (as workers do while
-# packing), then the document without its seeds (as the packer does at the end). One core.
-SCHEMA_SHARE = r'''
-import json, sys, time
-from archiver.schema import schema_errors, seed_errors
-doc = json.load(open(sys.argv[1]))
-start = time.perf_counter()
-for entry in doc["seeds"]:
-    assert not seed_errors(entry)
-assert not schema_errors({**doc, "seeds": []})
-print(time.perf_counter() - start)
-'''
-MEASURE = r'''
-import resource, subprocess, sys, time, json
-start = time.perf_counter()
-code = subprocess.run(sys.argv[1], shell=True).returncode
-wall = time.perf_counter() - start
-print(json.dumps({"wall": wall, "rss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
-                  "code": code}))
-'''
-
-
-def timed(command: str) -> dict:
-    """Run `command` via a fresh helper so RUSAGE_CHILDREN covers only this run."""
-    out = subprocess.run([sys.executable, "-c", MEASURE, command], capture_output=True, text=True,
-                         check=True)
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    if result["code"] != 0:
-        raise SystemExit(f"failed ({result['code']}): {command}")
-    return result
-
-
-def commands(name: str, seeds: Path, work: Path, jobs: int) -> dict[str, str]:
-    out = work / f"out-{name}"
-    manifest = out / f"bench-{name}.manifest.json"
-    warc = out / f"bench-{name}.warc.gz"
-    return {
-        "archiver pack": f"rm -rf {out} && {ARCHIVER} pack {seeds} --out {out} -q --jobs {jobs}",
-        "tar | pigz -6 -p2": f"tar -C {seeds} -cf - . | pigz -6 -p{jobs} > {work}/{name}.tar.gz",
-        "tar | gzip -6": f"tar -C {seeds} -cf - . | gzip -6 > {work}/{name}.1.tar.gz",
-        "sha256sum": f"cd {seeds} && find . -type f -print0 | xargs -0 sha256sum > /dev/null",
-        "archiver verify": f"{ARCHIVER} verify {manifest} --jobs {jobs} > /dev/null",
-        "fastwarc verify": f"{sys.executable} {work}/fastwarc_verify.py {manifest} {warc}",
-        "zcat": f"zcat {warc} > /dev/null",
-    }
+         "big": dict(count=0, min_size=0, max_size=0, big=(128 << 20,)),
+         "doc": {}}
+BIG_ROUNDS = 2  # minutes per round there (zlib 9 over 1.5 GiB); the ratios are far from 1
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=Path("/tmp/archiver-bench"))
-    parser.add_argument("--corpora", default="c10k,c100k,big")
+    parser.add_argument("--corpora", default="c10k,c100k,big,doc")
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--quick", action="store_true", help="smaller corpora, 3 repeats")
+    parser.add_argument("--quick", action="store_true", help="smaller corpora, 3 rounds")
     parser.add_argument("--jobs", type=int, default=os.cpu_count())
+    parser.add_argument("--no-sections", action="store_true", help="corpus tables only")
     args = parser.parse_args()
     sizes = QUICK if args.quick else CORPORA
-    repeat = 3 if args.quick else args.repeat
+    ctx = Context(root=args.root, repeat=3 if args.quick else args.repeat, jobs=args.jobs)
     args.root.mkdir(parents=True, exist_ok=True)
-    (args.root / "fastwarc_verify.py").write_text(FASTWARC_VERIFY)
-    tables = {}
+    peers = peer_bin(args.root / ".venv-peers")
+    print(f"# archiver benchmark, {datetime.date.today()}, commit {_commit()}\n\n"
+          f"    python bench/run.py {' '.join(sys.argv[1:])}\n")
+    goals: list[Goal] = []
     for name in args.corpora.split(","):
-        tag = f"{name}-quick" if args.quick else name
-        seeds = args.root / tag
-        if not (seeds / "INDEX.md").exists():
-            print(f"generating {seeds} …", flush=True)
-            make_corpus(seeds, **sizes[name])
-        cmds = commands(tag, seeds, args.root, args.jobs)
-        if name == "big":  # only memory and throughput matter here
-            cmds = {k: v for k, v in cmds.items() if k in ("archiver pack", "archiver verify",
-                                                             "tar | pigz -6 -p2")}
-        runs: dict[str, list[dict]] = {key: [] for key in cmds}
-        # warm-up, makes the WARC (its warnings are the synthetic text's: gibberish in no language)
-        subprocess.run(cmds["archiver pack"], shell=True, check=True, stderr=subprocess.DEVNULL)
-        for _ in range(repeat):
+        tag = f"{name}-quick" if args.quick and name != "doc" else name
+        seeds = _corpus(args.root / tag, name, sizes[name])
+        cmds = commands(tag, seeds, args.root, args.jobs, peers)
+        rounds = min(ctx.repeat, BIG_ROUNDS) if name == "big" else ctx.repeat
+        print(f"\n## {name}: {_describe(seeds)}\n\n{load()} before, ", end="", flush=True)
+        # warm-up (the page cache; the WARC verify reads): its warnings are the corpus's own
+        subprocess.run(cmds["archiver pack"].setup + " && " + cmds["archiver pack"].run,
+                       shell=True, check=True, stderr=subprocess.DEVNULL)
+        runs: dict[str, list[Result]] = {key: [] for key in cmds}
+        for _ in range(rounds):
             for key, command in cmds.items():  # alternate: one of each per round
                 runs[key].append(timed(command))
-        tables[name] = _table(name, runs, args.root, tag)
-        if name != "big":
-            tables[name]["schema"] = _schema_seconds(args.root, tag, repeat)
-    _goals(tables, sizes["c100k"]["count"] - sizes["c10k"]["count"])
+        print(f"{load()} after; {rounds} rounds")
+        ctx.tables[name] = _table(runs, cmds)
+        goals += _corpus_goals(name, ctx.tables[name], args.root, tag)
+        if not args.no_sections:
+            for section in CORPUS_SECTIONS:
+                goals += section(ctx, name, tag)
+    goals += _growth(ctx.tables, sizes["c100k"].get("count", 0) - sizes["c10k"].get("count", 0))
+    if not args.no_sections:
+        for section in SECTIONS:
+            goals += section(ctx)
+    _print_goals(goals)
 
 
-def _schema_seconds(root: Path, tag: str, repeat: int) -> float:
-    manifest = root / f"out-{tag}" / f"bench-{tag}.manifest.json"
-    times = [float(subprocess.run([sys.executable, "-c", SCHEMA_SHARE, str(manifest)], check=True,
-                                  capture_output=True, text=True).stdout) for _ in range(repeat)]
-    seconds = statistics.median(times)
-    print(f"\nschema checks as pack makes them (one core): {seconds:.2f} s")
-    return seconds
+def _corpus(seeds: Path, name: str, size: dict) -> Path:
+    if not (seeds / "INDEX.md").exists():
+        print(f"making {seeds} …", flush=True)
+        if name == "doc":
+            copy_doc(seeds)
+        else:
+            make_corpus(seeds, **size)
+    return seeds
 
 
-def _table(name: str, runs: dict[str, list[dict]], root: Path, tag: str) -> dict:
-    print(f"\n## {name}\n\n| command | median s | peak RSS MiB |\n|---|---|---|")
-    rows = {}
-    for key, results in runs.items():
-        wall = statistics.median(r["wall"] for r in results)
-        rss = max(r["rss"] for r in results) / 1024
-        rows[key] = {"wall": wall, "rss": rss}
-        print(f"| {_cell(key)} | {wall:.2f} | {rss:.0f} |")
-    warc = root / f"out-{tag}" / f"bench-{tag}.warc.gz"
-    tgz = root / f"{tag}.tar.gz"
-    if warc.exists() and tgz.exists():
-        rows["size"] = {"warc": warc.stat().st_size, "tgz": tgz.stat().st_size}
-        print(f"\nWARC {warc.stat().st_size:,} bytes; tar|pigz -6 {tgz.stat().st_size:,} bytes")
+def _describe(seeds: Path) -> str:
+    count = total = 0
+    for folder, _, names in os.walk(seeds):
+        for name in names:
+            count += 1
+            total += os.path.getsize(os.path.join(folder, name))
+    return f"{count - 1:,} seeds, {total / (1 << 20):,.0f} MiB"
+
+
+def _table(runs: dict[str, list[Result]], cmds: dict) -> dict:
+    print("\n| command | median s | archiver / it | peak RSS MiB |\n|---|---|---|---|")
+    rows = {key: {"wall": statistics.median(r.wall for r in results),
+                  "rss": max(r.rss_kib for r in results) / 1024}
+            for key, results in runs.items()}
+    for key, row in rows.items():
+        ours = rows[f"archiver {cmds[key].side}"]["wall"]
+        ratio = "" if key.startswith("archiver") else f"{ours / row['wall']:.2f}×"
+        print(f"| {_cell(key)} | {row['wall']:.2f} | {ratio} | {row['rss']:.0f} |")
     return rows
 
 
-def _goals(tables: dict, more_seeds: int) -> None:
+def _corpus_goals(name: str, t: dict, root: Path, tag: str) -> list[Goal]:
+    pack, verify = t["archiver pack"]["wall"], t["archiver verify"]["wall"]
+    pigz = next(row for key, row in t.items() if key.startswith("tar | pigz"))
+    validate = next(row for key, row in t.items() if key.startswith("bagit.py --validate"))
+    goals = [Goal(f"{name}: pack / warcit", pack / t["warcit"]["wall"], 1.0, strict=True),
+             Goal(f"{name}: pack / warcio packer", pack / t["warcio packer"]["wall"], 1.0,
+                  strict=True),
+             Goal(f"{name}: verify / FastWARC verifier", verify / t["FastWARC verifier"]["wall"],
+                  1.0),
+             Goal(f"{name}: verify / bagit.py --validate", verify / validate["wall"], 1.0,
+                  strict=True)]
+    limit = {"c10k": 1.15, "c100k": 4.0}.get(name)
+    if limit:
+        goals.append(Goal(f"{name}: pack / tar|pigz", pack / pigz["wall"], limit))
+    if name == "big":
+        goals += [Goal(f"big: {key} peak RSS", t[key]["rss"], 64, " MiB")
+                  for key in ("archiver pack", "archiver verify")]
+    warc = root / f"out-{tag}" / f"bench-{tag}.warc.gz"
+    tgz = root / f"{tag}.tar.gz"
+    print(f"\nWARC {warc.stat().st_size:,} bytes; tar|pigz -6 {tgz.stat().st_size:,} bytes")
+    return goals
+
+
+def _growth(tables: dict, more_seeds: int) -> list[Goal]:
+    if "c10k" not in tables or "c100k" not in tables:
+        return []
+    return [Goal(f"{key} RSS growth per seed (c10k→c100k)",
+                 (tables["c100k"][key]["rss"] - tables["c10k"][key]["rss"]) * 1024 / more_seeds,
+                 1.0, " KiB") for key in ("archiver pack", "archiver verify")]
+
+
+def _print_goals(goals: list[Goal]) -> None:
     print("\n## Goals\n\n| goal | measured | met |\n|---|---|---|")
+    for goal in goals:
+        sign = "<" if goal.strict else "≤"
+        print(f"| {_cell(goal.label)} {sign} {goal.limit:g}{goal.unit} | "
+              f"{goal.value:.2f}{goal.unit} | {'met' if goal.met else 'NOT met'} |")
 
-    def goal(label: str, value: float, limit: float, unit: str = "×") -> None:
-        print(f"| {_cell(label)} ≤ {limit:g}{unit} | {value:.2f}{unit} | {'met' if value <= limit else 'NOT met'} |")
 
-    for name, limit in (("c10k", 1.15), ("c100k", 4.0)):
-        if name in tables:
-            t = tables[name]
-            goal(f"{name} pack / tar|pigz", t["archiver pack"]["wall"] / t["tar | pigz -6 -p2"]["wall"], limit)
-            goal(f"{name} verify / fastwarc verify",
-                 t["archiver verify"]["wall"] / t["fastwarc verify"]["wall"], 1.0)
-            if "size" in t:
-                goal(f"{name} WARC size / tar|pigz size", t["size"]["warc"] / t["size"]["tgz"], 1.0)
-            if "schema" in t:
-                goal(f"{name} schema checks / pack time", t["schema"] / t["archiver pack"]["wall"],
-                     0.10)
-    if "big" in tables:
-        for key in ("archiver pack", "archiver verify"):
-            goal(f"big: {key} peak RSS", tables["big"][key]["rss"], 64, " MiB")
-    if "c10k" in tables and "c100k" in tables:
-        for key in ("archiver pack", "archiver verify"):
-            grow = (tables["c100k"][key]["rss"] - tables["c10k"][key]["rss"]) * 1024 / more_seeds
-            goal(f"{key} RSS growth per seed (c10k→c100k)", grow, 1.0, " KiB")
+def _commit() -> str:
+    out = subprocess.run(["git", "-C", str(Path(__file__).parent), "describe", "--always",
+                          "--dirty"], capture_output=True, text=True)
+    return out.stdout.strip() or "unknown"
 
 
 def _cell(text: str) -> str:
     """A Markdown table cell: a pipe inside it is escaped."""
-    return text.replace("|", "\|")
+    return text.replace("|", "\\|")
 
 
 if __name__ == "__main__":

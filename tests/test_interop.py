@@ -13,16 +13,18 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, make_seeds, pack, run
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_share import export_all, mixed, repo_copy  # noqa: F401 (fixtures)
 
 from archiver.base.uris import target_uri
+from archiver.share.alias import alias_url
 from archiver.share.cdxj import urlkey
 
 SETUP = ("python -m venv .venv-peers && .venv-peers/bin/pip install -r .ci/peers.txt && "
@@ -118,9 +120,11 @@ def test_our_cdxj_equals_cdxj_indexer(snapshot: Path, tmp_path: Path, peer_bin: 
 @given(st.lists(st.text(min_size=1, max_size=12).filter(lambda s: "/" not in s and "\x00" not in s),
                 min_size=1, max_size=20))
 def test_cdxj_keys_equal_surt(peer_bin: Path, names: list[str]) -> None:
-    """Our keys for archiver's urn: URIs equal the `surt` package's, for any file name."""
+    """Our keys for archiver's urn: URIs and replay aliases equal the `surt` package's, for any
+    file name."""
     folder = peer_bin
-    uris = [target_uri("test-batch", name) for name in names]
+    uris = [uri for name in names for uri in (target_uri("test-batch", name),
+                                              alias_url("test-batch", name))]
     script = "import json, sys, surt; print(json.dumps([surt.surt(u) for u in json.load(sys.stdin)]))"
     result = subprocess.run([str(Path(folder) / "python"), "-c", script], input=json.dumps(uris),
                             capture_output=True, text=True, check=True)
@@ -141,3 +145,29 @@ def test_wacz_validate_catches_a_changed_entry(repo_copy: Path, tmp_path: Path, 
     wacz.write_bytes(data.replace(title, title.replace(b"All", b"Any"), 1))
     result = tool(peer_bin, "wacz", "validate", "-f", wacz)
     assert result.returncode != 0 or "Validation failed" in result.stdout
+
+
+def test_later_wacz_carries_the_earlier_warc_its_revisits_need(tmp_path: Path,
+                                                               peer_bin: Path) -> None:
+    first = pack(make_seeds(tmp_path / "one", {"a.txt": b"kept\n", "b.txt": b"only first\n"}),
+                 tmp_path / "out")
+    later = make_seeds(tmp_path / "two", {"a.txt": b"kept\n", "c.txt": b"new\n"},
+                       fields="- batch: later-batch\n")
+    result = run("pack", later, "--out", tmp_path / "out", "--previous", first, "--date",
+                 "2024-06-01T00:00:00Z", "--quiet")
+    assert result.returncode == 0, result.stderr
+    wacz = export_all(tmp_path / "out" / "later-batch.manifest.json", tmp_path / "x")["wacz"]
+    with zipfile.ZipFile(wacz) as archive:
+        names = archive.namelist()
+        assert names[:3] == ["archive/later-batch.warc.gz", "archive/test-batch.warc.gz",
+                             "archive/later-batch.aliases.warc"]
+        assert archive.read("archive/test-batch.warc.gz") == \
+            (tmp_path / "out" / "test-batch.warc.gz").read_bytes()
+        archive.extractall(tmp_path / "unzipped")
+    theirs = tool(peer_bin, "cdxj-indexer", "--sort", *sorted(
+        (tmp_path / "unzipped" / "archive").iterdir()))
+    assert theirs.returncode == 0, theirs.stderr
+    assert (tmp_path / "unzipped" / "indexes" / "index.cdx").read_text() == theirs.stdout
+    aliases = (tmp_path / "unzipped" / "archive" / "later-batch.aliases.warc").read_bytes()
+    assert b"WARC-Refers-To-Target-URI: urn:x-archiver:test-batch:a.txt" in aliases
+    assert tool(peer_bin, "wacz", "validate", "-f", wacz).returncode == 0

@@ -22,7 +22,8 @@ from archiver.packing.packer import pack
 from archiver.seeds.plan import plan
 
 PACK = importlib.import_module("archiver.packing.packer")  # `archiver.pack` is also the function
-FINAL = ("fault-batch.warc.gz", "fault-batch.manifest.json", "fault-batch.manifest.json.sha256")
+FINAL = ("fault-batch.warc.gz", "fault-batch.manifest.json", "fault-batch.manifest.json.sha256",
+         "fault-batch.events.jsonl")
 
 
 def write_random(path: Path, size: int) -> None:

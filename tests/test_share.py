@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
@@ -11,6 +12,8 @@ from pathlib import Path
 import bibtexparser
 import pytest
 import yaml
+
+from archiver.share.alias import alias_url
 from conftest import REPO, make_seeds, pack, run
 from test_cite import validate
 
@@ -167,8 +170,8 @@ def test_wacz_layout_stored_entries_and_digests(mixed: Path, tmp_path: Path) -> 
     with zipfile.ZipFile(wacz) as archive:
         infos = archive.infolist()
         assert [i.filename for i in infos] == [
-            "archive/test-batch.warc.gz", "indexes/index.cdx", "pages/pages.jsonl",
-            "datapackage.json", "datapackage-digest.json"]
+            "archive/test-batch.warc.gz", "archive/test-batch.aliases.warc", "indexes/index.cdx",
+            "pages/pages.jsonl", "datapackage.json", "datapackage-digest.json"]
         assert all(i.compress_type == zipfile.ZIP_STORED for i in infos)
         assert {i.date_time for i in infos} == {(2024, 5, 1, 12, 0, 0)}
         assert {i.external_attr >> 16 for i in infos} == {0o100644}
@@ -182,11 +185,67 @@ def test_wacz_layout_stored_entries_and_digests(mixed: Path, tmp_path: Path) -> 
         assert digest["hash"] == "sha256:" + __import__("hashlib").sha256(package_bytes).hexdigest()
         assert archive.read("archive/test-batch.warc.gz") == mixed.with_name("test-batch.warc.gz").read_bytes()
         pages = [json.loads(line) for line in archive.read("pages/pages.jsonl").splitlines()]
-    assert pages[0] == {"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}
+    assert pages[0] == {"format": "json-pages-1.0", "id": "pages", "title": "All Pages",
+                        "hasText": True}
     document = json.loads(mixed.read_text())
-    assert [p["url"] for p in pages[1:]] == [seed["id"] for seed in document["seeds"]]
+    assert [p["url"] for p in pages[1:]] == [alias_url("test-batch", seed["path"])
+                                             for seed in document["seeds"]]
     assert all(p["ts"] == "2021-03-18T00:00:00Z" and p["title"] for p in pages[1:])
     assert package["created"] == document["packaged"] and package["title"]
+    assert package["metadata"] == {"title": document["batch"]["title"] or "test-batch"}
+
+
+def wacz_member(wacz: Path, name: str) -> bytes:
+    with zipfile.ZipFile(wacz) as archive:
+        return archive.read(name)
+
+
+def test_wacz_aliases_every_seed_at_an_https_address(mixed: Path, tmp_path: Path) -> None:
+    """Each seed has a revisit record at https://archiver.invalid/BATCH/PATH naming the record
+    that holds its bytes (a duplicate's names the first copy), all in the index."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    wacz = export_all(mixed, tmp_path)["wacz"]
+    records = list(ArchiveIterator(io.BytesIO(wacz_member(wacz, "archive/test-batch.aliases.warc"))))
+    assert records[0].rec_type == "warcinfo"
+    document = json.loads(mixed.read_text())
+    by_path = {seed["path"]: seed for seed in document["seeds"]}
+    for seed, record in zip(document["seeds"], records[1:], strict=True):
+        headers = record.rec_headers
+        holder = by_path[seed["duplicate_of"]["path"]] if seed["duplicate_of"] else seed
+        assert record.rec_type == "revisit"
+        assert headers["WARC-Target-URI"] == alias_url("test-batch", seed["path"])
+        assert headers["WARC-Refers-To"] == holder["records"][0]["id"]
+        assert headers["WARC-Refers-To-Target-URI"] == holder["id"]
+        assert headers["WARC-Payload-Digest"] == "sha256:" + seed["sha256"]
+    assert alias_url("test-batch", "caf\u00e9 100%.txt") == \
+        "https://archiver.invalid/test-batch/caf%C3%A9%20100%25.txt"
+    index = wacz_member(wacz, "indexes/index.cdx").decode()
+    assert index.count('"mime": "warc/revisit"') == len(document["seeds"]) + 1  # and b/copy-2
+    assert index.count("invalid,archiver)/test-batch/") == len(document["seeds"])
+
+
+def test_wacz_pages_carry_html_titles_and_bounded_text(tmp_path: Path) -> None:
+    big = ("Wombat " * 30_000).encode()  # 210,000 characters: more than a page keeps
+    seeds = make_seeds(tmp_path / "seeds", {
+        "page.html": ("<html><head><title>A &amp; B: the &#x201C;page&#x201D;</title>"
+                      "<style>p { color: red }</style><script>var hidden = 1;</script></head>"
+                      "<body><p>Visible   words\n here.</p></body></html>").encode(),
+        "zh.txt": (REPO / "tests" / "fixtures" / "encodings" / "zh-Hans.gb18030.txt").read_bytes(),
+        "big.txt": big, "style.css": b"p { color: red }\n", "blob.bin": bytes(range(256)),
+    }, rows=[(name, "", "https://example.org/", "en", "2021-03-18", "")
+             for name in ("big.txt", "blob.bin", "page.html", "style.css", "zh.txt")])
+    manifest = pack(seeds, tmp_path / "out")
+    wacz = export_all(manifest, tmp_path)["wacz"]
+    pages = {p["url"].rsplit("/", 1)[1]: p for p in map(
+        json.loads, wacz_member(wacz, "pages/pages.jsonl").decode().splitlines()[1:])}
+    assert pages["page.html"]["title"] == "A & B: the \u201cpage\u201d"
+    assert pages["page.html"]["text"] == "Visible words here."
+    chinese = (REPO / "tests" / "fixtures" / "encodings" / "zh-Hans.gb18030.txt").read_bytes()
+    assert pages["zh.txt"]["text"] == " ".join(chinese.decode("gb18030").split())
+    assert pages["big.txt"]["text"] == ("Wombat " * 30_000)[:100_000]
+    assert "text" not in pages["style.css"] and "text" not in pages["blob.bin"]
+    assert pages["blob.bin"]["title"] == "blob.bin"
 
 
 def test_jsonl_has_decoded_text_and_provenance(mixed: Path, tmp_path: Path) -> None:

@@ -22,9 +22,14 @@ def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
+def forks() -> bool:
+    """Whether workers are forked, so they inherit what this process holds when they start."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 def process_pool(jobs: int) -> ProcessPoolExecutor:
     # fork starts workers in milliseconds and shares what is already loaded; elsewhere, spawn.
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    method = "fork" if forks() else "spawn"
     return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method))
 
 

@@ -15,11 +15,13 @@ from typing import Annotated, Any, Callable, Optional
 import typer
 
 from archiver._version import __version__
-from archiver.base.dates import from_epoch, parse_timestamp
+from archiver.base.dates import from_epoch, parse_timestamp, warc_timestamp
 from archiver.base.executors import EXECUTORS, Deferred
 from archiver.errors import ArchiverError, InputError
 from archiver.extraction.restore import extract as extract_seeds
 from archiver.manifest.chain import chain_of
+from archiver.manifest.events import log_path, read_log
+from archiver.manifest.events import record as record_event
 from archiver.manifest.loader import Link, load_manifest
 from archiver.manifest.types import SeedEntry
 from archiver.packing.packer import PackResult, packaging_time
@@ -30,6 +32,7 @@ from archiver.seeds.shards import DEFAULT_SHARD_SEEDS, Limits, parse_size
 from archiver.verification.checker import Report
 from archiver.verification.checker import verify as verify_snapshot
 from archiver.verification.problems import help_text as problems_help
+from archiver.verification.record import record_check
 from archiver.warc.compression import DEFAULT
 
 app = typer.Typer(
@@ -205,11 +208,13 @@ def verify(
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes (default: every core). The report is the same for every value.")] = None,
     executor: Annotated[str, typer.Option(help=f"Where a sharded snapshot's shards are checked: {' or '.join(EXECUTORS)}. The report is the same on either.")] = "local",
     scheduler: Annotated[Optional[str], typer.Option(help="Address of a running Dask scheduler, for --executor dask.")] = None,
+    record: Annotated[bool, typer.Option("--record", help="Append this check, dated now, to the snapshot's events log (BATCH.events.jsonl).")] = False,
 ) -> None:
-    """Check a snapshot against its manifest; never modifies anything.
+    """Check a snapshot against its manifest; never modifies it.
 
     Prints one OK/FAILED line per seed, like `sha256sum -c`. Exit 0 intact, 1 any problem
-    found, 2 unusable input.
+    found, 2 unusable input. The events log beside the manifest, if any, is checked too;
+    `--record` appends the check to it.
 
     Example: archiver verify manifests/cac-voice-social-2021.manifest.json --seeds seeds
     """
@@ -222,6 +227,13 @@ def verify(
     else:
         _print_report(report)
         _print_signer(signer)
+    if record:
+        also = (f"seeds folder {seeds} compared",) if seeds else ()
+        if signer.get("signature", {}).get("ok"):
+            also += (f"signature by {signer['signature']['signer']} checked",)
+        event = record_check(manifest, report, date=_now(), also=also)
+        _say(f"recorded: {event['type']}, {event['outcome']}, event {event['seq']} of "
+             f"{log_path(manifest)}", err=as_json)
     if not report.ok:
         raise typer.Exit(1)
 
@@ -291,6 +303,7 @@ def show(
     if batch["license"]:
         _say(f"license: {batch['license']}")
     _print_history(link)
+    _print_events(link)
     for seed in document["seeds"]:
         captured = seed["captured"]["value"]
         duplicate = _duplicate(seed, document["batch"]["id"])
@@ -323,6 +336,21 @@ def _print_history(newest: Link) -> None:
         older = link.document
         _say(f"  {link.batch_id}: packaged {older['packaged']}, {len(older['seeds'])} seeds, "
                    f"snapshot {older['snapshot_id']} ({link.path.name})")
+
+
+def _print_events(link: Link) -> None:
+    """The events log, oldest first, with the newest line's sha256 (which pins the log)."""
+    history = read_log(log_path(link.path), manifest_sha256=link.sha256)
+    if history is None:
+        _say(f"events: none ({log_path(link.path).name} is not there)")
+        return
+    _say(f"events ({history.path.name}, newest line {history.head}):")
+    for event in history.events:
+        problems = f" ({', '.join(event['problems'])})" if event["problems"] else ""
+        _say(f"  {event['seq']:>3}  {event['date']}  {event['type']}: {event['outcome']}{problems}"
+             f"  [{event['agent'].get('name')} {event['agent'].get('version')}] {event['detail']}")
+    for damage in history.damage:
+        _say(f"  DAMAGED {damage.code}: {damage.where}: {damage.message}")
 
 
 def _language(seed: SeedEntry) -> str:
@@ -379,6 +407,7 @@ def sign(
     manifest: Annotated[Path, typer.Argument(help="The manifest to sign (its exact bytes).")],
     key: Annotated[Path, typer.Option("--key", "-k", help="OpenSSH private key without a passphrase.")],
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Signature file. Default: MANIFEST.sig.")] = None,
+    record: Annotated[bool, typer.Option("--record", help="Append the signing, dated now, to the snapshot's events log.")] = False,
 ) -> None:
     """Write a detached SSH signature (namespace "archiver") that ssh-keygen -Y verify checks.
 
@@ -386,7 +415,12 @@ def sign(
     """
     from archiver.share.signing import sign_manifest
 
-    _say(f"signature: {sign_manifest(manifest, key=key, out=out)}")
+    signature = sign_manifest(manifest, key=key, out=out)
+    _say(f"signature: {signature}")
+    if record:
+        _recorded(record_event(manifest, "digital signature generation", date=_now(),
+                               detail=f"SSH signature {signature.name}, namespace archiver"),
+                  manifest)
 
 
 @app.command()
@@ -397,6 +431,7 @@ def export(
     cdxj: Annotated[Optional[Path], typer.Option(help="Write the CDXJ index of the WARC here.")] = None,
     jsonl: Annotated[Optional[Path], typer.Option(help="Write one JSON line per seed (text and provenance) here.")] = None,
     warc: Annotated[Optional[Path], typer.Option(help="The WARC file (or its folder), if not beside the manifest.")] = None,
+    record: Annotated[bool, typer.Option("--record", help="Append the export, dated now, to the snapshot's events log.")] = False,
 ) -> None:
     """Export a snapshot for other tools; byte-reproducible, read from the WARC and checked.
 
@@ -404,8 +439,22 @@ def export(
     """
     from archiver.share.export import export as export_snapshot
 
-    for path in export_snapshot(manifest, wacz=wacz, cdxj_out=cdxj, jsonl=jsonl, warc=warc):
+    written = export_snapshot(manifest, wacz=wacz, cdxj_out=cdxj, jsonl=jsonl, warc=warc)
+    for path in written:
         _say(f"wrote {path}")
+    if record:
+        _recorded(record_event(manifest, "exporting", date=_now(),
+                               detail="wrote " + ", ".join(path.name for path in written)),
+                  manifest)
+
+
+def _now() -> str:
+    """The clock, read here only: when a recorded event happened."""
+    return warc_timestamp(datetime.now(timezone.utc).replace(microsecond=0))
+
+
+def _recorded(event: dict[str, Any], manifest: Path) -> None:
+    _say(f"recorded: {event['type']}, event {event['seq']} of {log_path(manifest)}")
 
 
 def version_callback(value: bool) -> None:

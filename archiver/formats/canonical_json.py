@@ -46,17 +46,24 @@ def digest_label(document: Any) -> str:
 
 
 def _plain(value: Any) -> bool:
-    """True if every object key is ASCII; raise TypeError on a float anywhere."""
-    kind = type(value)
-    if kind is dict:
-        return all(type(key) is str and key.isascii() and _plain(item)
-                   for key, item in value.items())
-    if kind is list or kind is tuple:
-        return all(_plain(item) for item in value)
-    if kind is str or kind is int or value is None or kind is bool:
-        return True
-    _refuse_floats(value)
-    return False
+    """True if every object key is ASCII; raise TypeError on a float anywhere.
+
+    A walk with a stack, not recursion through generators: it runs on every seed's entry."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            for key in item:
+                if type(key) is not str or not key.isascii():
+                    return False
+            stack.extend(item.values())
+        elif kind is list or kind is tuple:
+            stack.extend(item)
+        elif not (kind is str or kind is int or item is None or kind is bool):
+            _refuse_floats(item)
+            return False
+    return True
 
 
 def _refuse_floats(value: Any) -> None:

@@ -13,6 +13,7 @@ import stat
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from archiver.base.memory import collector_paused
 from archiver.errors import ManifestError
 
 MAX_SIDECAR = 64 << 10  # one line is ~100 bytes; never read an unbounded file into memory
@@ -80,9 +81,13 @@ def _open_regular(path: Path) -> BinaryIO:
 
 
 def parse_manifest(data: bytes) -> dict[str, Any]:
-    """Decode manifest bytes; raise ValueError saying why they are not a JSON object."""
+    """Decode manifest bytes; raise ValueError saying why they are not a JSON object.
+
+    The collector is paused meanwhile (see `base.memory`): JSON makes no cycle.
+    """
     try:
-        document = json.loads(data.decode("utf-8"))
+        with collector_paused():
+            document = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError as err:
         raise ValueError(f"not UTF-8 ({err.reason} at byte {err.start})") from None
     except json.JSONDecodeError as err:

@@ -13,10 +13,12 @@ import json
 import re
 from functools import cache
 from importlib import resources
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import fastjsonschema
-from jsonschema import Draft202012Validator
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 SCHEMA_FILE = "manifest-1.schema.json"
 ROOT_SCHEMA_FILE = "root-1.schema.json"  # a sharded snapshot's root manifest (manifest/root.py)
@@ -33,6 +35,10 @@ def manifest_schema(name: str = SCHEMA_FILE) -> dict[str, Any]:
 
 @cache
 def _validator(name: str = SCHEMA_FILE) -> Draft202012Validator:
+    # Imported when first needed, to explain a no: most runs never ask, and importing
+    # jsonschema costs every command a tenth of a second.
+    from jsonschema import Draft202012Validator
+
     schema = manifest_schema(name)
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
@@ -54,7 +60,29 @@ def draft7(schema: Any) -> Any:
             # fastjsonschema turns every unescaped `$` into `\Z`, even inside a [class]
             value = _CLASS.sub(lambda found: found[0].replace("$", "\\$"), value)
         out[{"$defs": "definitions", "prefixItems": "items"}.get(key, key)] = draft7(value)
-    return out
+    return _nullable_object(out)
+
+
+# Keywords that constrain only objects: beside "type": ["null", "object"] they leave null alone.
+_OBJECT_WORDS = {"type", "description", "additionalProperties", "required", "properties",
+                 "patternProperties", "propertyNames", "minProperties", "maxProperties"}
+
+
+def _nullable_object(schema: dict[str, Any]) -> dict[str, Any]:
+    """`oneOf: [{type: null}, {type: object, …}]` as the equivalent `type: [null, object]`.
+
+    null and objects are disjoint, so exactly one branch matches precisely when the merged
+    schema does; the compiled validator then raises no exception per entry for the branch that
+    does not match (two a seed: `language.detected`, `duplicate_of`).
+    """
+    branches = schema.get("oneOf")
+    if not (isinstance(branches, list) and len(branches) == 2
+            and branches[0] == {"type": "null"} and isinstance(branches[1], dict)
+            and branches[1].get("type") == "object" and set(branches[1]) <= _OBJECT_WORDS):
+        return schema
+    merged = {key: value for key, value in schema.items() if key != "oneOf"}
+    merged.update({**branches[1], "type": ["null", "object"]})
+    return merged
 
 
 @cache
@@ -64,6 +92,12 @@ def _compiled(part: str) -> Callable[[Any], Any]:
         schema = {"$schema": schema["$schema"], "definitions": schema["definitions"],
                   "$ref": f"#/definitions/{part}"}
     return fastjsonschema.compile(schema)
+
+
+def compile_now() -> None:
+    """Compile the validators now, before worker processes fork, so that they share them."""
+    _compiled("")
+    _compiled("seed")
 
 
 def is_valid(document: object) -> bool:

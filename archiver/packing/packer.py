@@ -18,6 +18,7 @@ from archiver.base.atomic import (
     publish,
     same_bytes,
     temp_path,
+    write_atomically,
     write_bytes,
 )
 from archiver.base.dates import parse_timestamp, warc_timestamp
@@ -32,6 +33,7 @@ from archiver.errors import (
 )
 from archiver.manifest.chain import archived_seeds, chain_of, previous_entry
 from archiver.manifest.document import manifest_name, new_document, warc_name
+from archiver.manifest.events import first_line, keeps_history, log_path, packing_event
 from archiver.manifest.files import sidecar_text
 from archiver.manifest.implied import (
     RecordContext,
@@ -146,13 +148,23 @@ def pack(seeds_dir: Path, *, out_dir: Path, packaged: datetime, force: bool = Fa
             jobs or default_jobs(), previous=previous_entry(history[0]) if history else None,
             seen=seen, depends=lambda earlier: _dependencies(earlier, history or []))
         write_bytes(temps[2], sidecar_text(manifest_final.name, digest).encode())
+        log_final = log_path(manifest_final)
+        first = first_line(packing_event(document, manifest_final.name, digest,
+                                          seeds=tally.seeds))
         with folder_lock(out_dir):
             unchanged = _same_as_existing(temps, [warc_final, manifest_final], force)
             if unchanged:
                 discard(temps)
+                if not log_final.exists():  # a snapshot packed before its log could be written
+                    write_atomically(log_final, first)
             else:
-                publish([(temps[0], warc_final), (temps[2], sidecar_final),
-                         (temps[1], manifest_final)])
+                pairs = [(temps[0], warc_final), (temps[2], sidecar_final),
+                         (temps[1], manifest_final)]
+                if not keeps_history(log_final, digest, force=force):
+                    temps.append(temp_path(log_final))
+                    write_bytes(temps[-1], first)
+                    pairs.append((temps[-1], log_final))
+                publish(pairs)
     except OSError as err:  # reading errors are SeedErrors by now: this is the output failing
         discard(temps)
         raise OutputError(f"{out_dir}: cannot write the snapshot: {err.strerror or err}; "

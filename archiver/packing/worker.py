@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from archiver.base.atomic import PARTIAL
+from archiver.base.memory import held_data_frozen
 from archiver.base.pool import in_order, process_pool
 from archiver.base.uris import source_uri, target_uri
 from archiver.detect.findings import detect
@@ -194,7 +195,8 @@ def composed(context: Context, seeds: list[tuple[SeedFile, Row]], *,
         for chunk in chunks(seeds):
             yield from compose_chunk(context, chunk)
         return
-    with process_pool(jobs) as pool:
+    # The plan's rows out of the collector's sight, here and in the workers that inherit them.
+    with held_data_frozen(), process_pool(jobs) as pool:
         for done in in_order(pool, functools.partial(compose_chunk, context), chunks(seeds),
                              jobs=jobs, abandon=_discard):
             yield from done

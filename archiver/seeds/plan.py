@@ -8,6 +8,7 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
+from archiver.base.memory import collector_paused
 from archiver.errors import (
     IndexFileError,
 )
@@ -68,6 +69,11 @@ def _index_lines(path: Path) -> int:
 
 def plan(seeds_dir: Path) -> Plan:
     """Match the files in `seeds_dir` with the rows of its INDEX.md; refuse any mismatch."""
+    with collector_paused():  # a row and a file a seed, no cycle among them (see `base.memory`)
+        return _plan(seeds_dir)
+
+
+def _plan(seeds_dir: Path) -> Plan:
     index_path = seeds_dir / INDEX_NAME
     index = read_index(index_path)
     files = {file.path: file for file in find_seeds(seeds_dir)}

@@ -8,10 +8,14 @@ digest (the payload digest), length, offset and filename, in that order, as cdxj
 `json.dumps` writes them. Lines are sorted, so a reader can binary-search them.
 
 The key is the SURT form of the target URI, as the `surt` package (used by cdxj-indexer and
-pywb) makes it for a `urn:`: percent-escapes undone until none is left, then the bytes that are
+pywb) makes it. For a `urn:`: percent-escapes undone until none is left, then the bytes that are
 not printable ASCII, `#` and `%` escaped again, then everything lower-cased. So `a%3Ab.txt` is
-keyed `a:b.txt`. Only the `urn:` URIs archiver writes are keyed; SURT for http(s) does more
-(host reversal, query sorting), and an index keyed differently from the replay tools is useless.
+keyed `a:b.txt`. For the replay aliases at `https://archiver.invalid/` (see alias.py): the host
+reversed (`invalid,archiver)`), and the path canonicalized as surt's Google and IA
+canonicalizers do it: escapes undone, `.` and `..` segments resolved and empty ones dropped,
+bytes outside printable ASCII and `#`, `%` and space escaped, lower-cased, the two ASP.NET
+session-id forms taken out. Only these URIs, the ones archiver writes, are keyed; an index
+keyed differently from the replay tools is useless.
 
 The WARC is read once, and its sha256 must be the one the manifest records: an index is only
 as good as the bytes it points into.
@@ -31,6 +35,13 @@ from archiver.base.uris import URN_PREFIX
 from archiver.errors import DamageError, ManifestError
 from archiver.warc.reader import Member, MemberReader
 
+# surt's host reversal of archiver.invalid, and its two path session-id patterns (ASP.NET).
+ALIAS_PREFIX = "https://archiver.invalid/"
+ALIAS_HOST_KEY = "invalid,archiver)"
+_SESSION_IDS = [
+    re.compile(r"^(.*/)(\((?:[a-z]\([0-9a-z]{24}\))+\)/)([^?]+\.aspx.*)$", re.I),
+    re.compile(r"^(.*/)(\([0-9a-z]{24}\)/)([^?]+\.aspx.*)$", re.I),
+]
 INDEXED = ("response", "revisit", "resource", "metadata")
 
 
@@ -73,12 +84,43 @@ def index_warc(path: Path, *, name: str, sha256: str) -> list[Entry]:
 
 
 def urlkey(uri: str) -> str:
+    if uri.startswith(ALIAS_PREFIX):
+        return _alias_key(uri[len(ALIAS_PREFIX) - 1:].encode("utf-8"))
     if not uri.startswith(URN_PREFIX):
         raise DamageError(f"{uri}: not a target URI archiver writes; cannot key it as SURT does")
-    data = uri.encode("utf-8")
+    return _escaped(_unescaped(uri.encode("utf-8"))).lower()
+
+
+def _alias_key(path: bytes) -> str:
+    kept: list[bytes] = []
+    for segment in _unescaped(path).split(b"/")[1:]:
+        if segment == b"..":
+            kept = kept[:-1] if kept else [segment]
+        elif segment != b".":
+            kept.append(segment)
+    canonical = b"/" + b"".join(segment + b"/" for segment in kept[:-1] if segment)
+    key = _escaped(canonical + (kept[-1] if kept else b"")).lower()
+    for pattern in _SESSION_IDS:
+        key = pattern.sub(r"\1\3", key)
+    return ALIAS_HOST_KEY + (key[:-1] if key.endswith("/") and len(key) > 1 else key)
+
+
+def _unescaped(data: bytes) -> bytes:
     while (decoded := unquote_to_bytes(data)) != data:
         data = decoded
-    return "".join(chr(b) if 0x20 < b < 0x7F and b not in b"#%" else f"%{b:02x}" for b in data).lower()
+    return data
+
+
+def _escaped(data: bytes) -> str:
+    return "".join(chr(b) if 0x20 < b < 0x7F and b not in b"#%" else f"%{b:02x}" for b in data)
+
+
+def revisit_entry(url: str, date: str, digest: str, *, offset: int, length: int,
+                  filename: str) -> Entry:
+    """The line cdxj-indexer writes for a revisit record written at `offset` in `filename`."""
+    return Entry(urlkey(url), timestamp(date), date, {
+        "url": url, "mime": "warc/revisit", "digest": digest, "length": str(length),
+        "offset": str(offset), "filename": filename})
 
 
 def timestamp(warc_date: str) -> str:

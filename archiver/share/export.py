@@ -3,6 +3,10 @@
 Every export starts from a manifest that matches its sidecar and schema, checks each WARC
 file's sha256 against it first, and reads what it exports from the WARC files (each seed's
 bytes checked again against its own sha256): a damaged snapshot is never exported.
+
+A later batch's WACZ carries, beside its own WARC, the earlier batches' WARC files that its
+revisits point into (the manifest's `dependencies`), each checked against its own manifest's
+sha256, so that a replay tool finds every seed's bytes in the one file.
 """
 
 from __future__ import annotations
@@ -11,11 +15,15 @@ from pathlib import Path
 
 from archiver.base.atomic import write_atomically
 from archiver.errors import InputError
-from archiver.manifest.chain import chain_of
-from archiver.manifest.loader import load_manifest
+from archiver.manifest.chain import chain_of, content_record
+from archiver.manifest.loader import Link, load_manifest
+from archiver.share.alias import aliases
 from archiver.share.cdxj import Entry, index_text, index_warc
 from archiver.share.jsonl import json_lines
+from archiver.share.pages import page
 from archiver.share.wacz import write_wacz
+
+Warcs = list[tuple[str, Path, str]]  # (name, path, sha256)
 
 
 def export(manifest_path: Path, *, wacz: Path | None = None, cdxj_out: Path | None = None,
@@ -33,16 +41,40 @@ def export(manifest_path: Path, *, wacz: Path | None = None, cdxj_out: Path | No
         write_atomically(cdxj_out, index_text(entries).encode())
         written.append(cdxj_out)
     if wacz:
-        write_wacz(wacz, document=document, warcs=warcs, entries=entries)
+        links = chain_of(loaded)
+        earlier = _earlier_warcs(links)
+        _write_wacz(wacz, links, warcs + earlier, entries + _index(earlier))
         written.append(wacz)
     if jsonl:
-        text = json_lines(document, lambda name: loaded.warc_path(name, warc),
-                          chain_of(loaded))
+        text = json_lines(document, lambda name: loaded.warc_path(name, warc), chain_of(loaded))
         write_atomically(jsonl, text.encode())
         written.append(jsonl)
     return written
 
 
-def _index(warcs: list[tuple[str, Path, str]]) -> list[Entry]:
+def _write_wacz(out: Path, links: list[Link], warcs: Warcs, entries: list[Entry]) -> None:
+    document = links[0].document
+    paths = {name: path for name, path, _ in warcs}
+    by_path = {seed["path"]: seed for seed in document["seeds"]}
+    found = aliases(links)
+    pages = [page(seed, url=alias.url, ts=alias.date, record=content_record(seed, by_path, links)[0],
+                  warc_path=paths.__getitem__)
+             for seed, alias in zip(document["seeds"], found)]
+    write_wacz(out, document=document, warcs=warcs, entries=entries, aliases=found, pages=pages)
+
+
+def _earlier_warcs(links: list[Link]) -> Warcs:
+    """The earlier batches' WARC files this batch's revisits need, from their own manifests."""
+    by_manifest = {link.path.name: link for link in links[1:]}
+    found: Warcs = []
+    for dependency in links[0].document["dependencies"]:
+        link = by_manifest[dependency["manifest"]]
+        for entry in link.document["warc_files"]:
+            if entry["name"] == dependency["warc_file"]:
+                found.append((entry["name"], link.warc_path(entry["name"]), entry["sha256"]))
+    return found
+
+
+def _index(warcs: Warcs) -> list[Entry]:
     return [entry for name, path, sha256 in warcs
             for entry in index_warc(path, name=name, sha256=sha256)]

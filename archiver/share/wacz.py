@@ -2,12 +2,15 @@
 
 Layout (the WACZ 1.2.0 directory layout; see below for the version marker):
 
-    archive/BATCH.warc.gz      the WARC files, byte for byte, STORED (never compressed twice)
-    indexes/index.cdx          CDXJ, sorted, as cdxj-indexer writes it (see cdxj.py)
-    pages/pages.jsonl          a header line, then one page per seed: url (its target URI),
-                               title, ts (the record's WARC-Date)
+    archive/BATCH.warc.gz      the snapshot's WARC, byte for byte, STORED (never compressed twice)
+    archive/EARLIER.warc.gz    for a later batch, each earlier batch's WARC its revisits point into
+    archive/BATCH.aliases.warc the seeds' replay addresses at https://archiver.invalid/ (alias.py)
+    indexes/index.cdx          CDXJ of all of them, sorted, as cdxj-indexer writes it (cdxj.py)
+    pages/pages.jsonl          a header line, then one page per seed (pages.py): its replay
+                               address, title and text
     datapackage.json           every other entry's path, sha256 and size; title, description,
-                               created (the packaging time), software
+                               created (the packaging time), software; `metadata` with the
+                               batch's title and description, where ReplayWeb.page reads them
     datapackage-digest.json    the sha256 of datapackage.json
 
 `datapackage.json` says `"profile": "data-package"` and `"wacz_version": "1.1.1"`: WACZ 1.2.0
@@ -32,48 +35,41 @@ from archiver._version import __version__
 from archiver.base.atomic import discard, publish, temp_path
 from archiver.base.digests import Hasher, iter_blocks, sha256_hex
 from archiver.errors import DamageError, InputError
-from archiver.manifest.types import Manifest, main_ref
-from archiver.share.cdxj import Entry, index_text
+from archiver.manifest.types import Manifest
+from archiver.warc.records import TRAILER
+from archiver.share.alias import Alias, alias_name, alias_records
+from archiver.share.cdxj import Entry, index_text, revisit_entry
+from archiver.share.pages import pages_jsonl
 
 # A WARC file name that `wacz validate` and the replay tools accept (`+` fails validation).
 SAFE_NAME = re.compile(r"[a-z0-9._-]+")
-
-
-PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}
 
 
 _MODE = 0o100644 << 16
 
 
 _EARLIEST = (1980, 1, 1, 0, 0, 0)
-
-
-def pages_jsonl(document: Manifest, entries: list[Entry]) -> str:
-    """The page list: one page per seed, dated as its record is (so replay finds it)."""
-    dates = {entry.fields["url"]: entry.date for entry in entries}
-    lines = [PAGES_HEADER]
-    for seed in document.get("seeds", []):
-        record_id = str(main_ref(seed)["id"]).strip("<>").removeprefix("urn:uuid:")
-        lines.append({"id": record_id, "url": seed["id"], "ts": dates.get(seed["id"], ""),
-                      "title": seed.get("title") or seed["path"]})
-    return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+_RECORD_HEAD = 1 << 10  # an alias record's bytes besides its two URIs are well under this
 
 
 def write_wacz(out: Path, *, document: Manifest, warcs: list[tuple[str, Path, str]],
-               entries: list[Entry]) -> None:
-    """Write the WACZ for `document` to `out`; `warcs` are (name, path, sha256) to store."""
+               entries: list[Entry], aliases: list[Alias], pages: list[dict[str, Any]]) -> None:
+    """Write the WACZ for `document` to `out`: `warcs` are (name, path, sha256) to store, the
+    snapshot's first, `entries` their index, then the seeds' `aliases` and `pages`."""
     for name, _, _ in warcs:
         if not SAFE_NAME.fullmatch(name):
             raise InputError(f"{name}: WARC file names in a WACZ must be [a-z0-9._-] only")
     created = str(document.get("packaged") or "")
     when = _zip_time(created)
-    texts = {"indexes/index.cdx": index_text(entries).encode(),
-             "pages/pages.jsonl": pages_jsonl(document, entries).encode()}
     temp = temp_path(out)
     try:
         with zipfile.ZipFile(temp, "x") as archive:
             resources = [_store_file(archive, f"archive/{name}", path, sha256, when)
                          for name, path, sha256 in warcs]
+            resource, alias_entries = _store_aliases(archive, document, aliases, when)
+            resources.append(resource)
+            texts = {"indexes/index.cdx": index_text(entries + alias_entries).encode(),
+                     "pages/pages.jsonl": pages_jsonl(pages).encode()}
             resources += [_store_bytes(archive, path, data, when) for path, data in texts.items()]
             package = _datapackage(document, created, resources)
             _store_bytes(archive, "datapackage.json", package, when)
@@ -84,15 +80,36 @@ def write_wacz(out: Path, *, document: Manifest, warcs: list[tuple[str, Path, st
         raise
 
 
+def _store_aliases(archive: zipfile.ZipFile, document: Manifest, aliases: list[Alias],
+                   when: tuple[int, ...]) -> tuple[dict[str, Any], list[Entry]]:
+    """The alias WARC, streamed into its entry, and its index entries."""
+    name = alias_name(document["batch"]["id"])
+    hasher, entries = Hasher(), []
+    bound = sum(_RECORD_HEAD + len(alias.url) + len(alias.target.uri) for alias in aliases)
+    big = bound + _RECORD_HEAD >= zipfile.ZIP64_LIMIT  # zip64 only where zip needs it
+    with archive.open(_info(f"archive/{name}", when), "w", force_zip64=big) as sink:
+        for alias, data in alias_records(document, aliases):
+            if alias is not None:
+                # cdxj-indexer counts an uncompressed record without its closing CRLF CRLF
+                entries.append(revisit_entry(alias.url, alias.date, alias.digest,
+                                             offset=hasher.size, length=len(data) - len(TRAILER),
+                                             filename=name))
+            hasher.update(data)
+            sink.write(data)
+    return _resource(f"archive/{name}", hasher.hexdigest(), hasher.size), entries
+
+
 def _datapackage(document: Manifest, created: str, resources: list[dict[str, Any]]) -> bytes:
     batch = document.get("batch") or {}
+    title = batch.get("title") or batch.get("id")
     package: dict[str, Any] = {
-        "profile": "data-package", "wacz_version": "1.1.1",
-        "title": batch.get("title") or batch.get("id"), "created": created,
+        "profile": "data-package", "wacz_version": "1.1.1", "title": title, "created": created,
         "software": f"archiver {__version__}", "resources": resources,
     }
+    metadata = {"title": title}
     if batch.get("description"):
-        package["description"] = batch["description"]
+        package["description"] = metadata["description"] = batch["description"]
+    package["metadata"] = metadata
     return (json.dumps(package, indent=2, ensure_ascii=False) + "\n").encode()
 
 

@@ -4,7 +4,9 @@ Every problem is collected, not just the first, each with a stable code and the 
 concerns. Nothing is ever written. `fast=True` stops after the structural checks (schema, sidecar,
 sizes, counts, record layout) and the report says that no fixity was checked.
 
-The problem codes and their meanings are registered in `problems.py`.
+The events log beside the manifest (`manifest/events.py`), when there is one, is checked too:
+its chain line by line; it is never written here. The problem codes and their meanings are
+registered in `problems.py`.
 """
 
 from __future__ import annotations
@@ -18,15 +20,15 @@ from archiver.base.executors import Executor, LocalExecutor
 from archiver.base.pool import default_jobs
 from archiver.errors import ArchiverError, InputError
 from archiver.manifest.chain import earlier_links
+from archiver.manifest.events import log_path, read_log
 from archiver.manifest.files import (
     parse_manifest,
     read_manifest_bytes,
     warc_location,
 )
-from archiver.manifest.identity import SnapshotHasher
 from archiver.manifest.loader import Link, sidecar_path, sidecar_state
 from archiver.manifest.root import is_root
-from archiver.manifest.schema import is_valid, is_valid_seed, schema_errors
+from archiver.manifest.schema import is_valid, schema_errors
 from archiver.manifest.types import Manifest, SeedEntry, WarcFile
 from archiver.seeds.folder import find_seeds
 from archiver.verification.comparison import compare_records
@@ -63,7 +65,15 @@ def verify(manifest_path: Path, *, warc: Path | None = None, fast: bool = False,
                          "verify it without --seeds")
     if seeds_dir is not None and document is not None:
         _check_seeds_folder(seeds_dir, document, report)
+    _check_events(manifest_path, links[0].sha256 if links else None, report)
     return report
+
+
+def _check_events(manifest_path: Path, sha256: str | None, report: Report) -> None:
+    """The events log beside the manifest, if there is one: its chain, line by line."""
+    history = read_log(log_path(manifest_path), manifest_sha256=sha256)
+    for damage in history.damage if history else []:
+        report.add(damage.code, damage.where, damage.message)
 
 
 def _verify_one(manifest_path: Path, *, warc: Path | None, fast: bool, jobs: int,
@@ -149,23 +159,22 @@ def _proved_whole(manifest_path: Path, warc: Path | None, document: Manifest,
             return False
     except OSError:
         return False
-    snapshot = SnapshotHasher(document)
     by_path: dict[str, SeedEntry] = {}
 
     def accept(seed: Any) -> bool:
-        """Check one seed's entry as `schema_errors` and `check_document` would, and keep it."""
-        if not is_valid_seed(seed) or seed["path"] in by_path:
+        """Keep one seed's entry, listed once (workers check it against the schema)."""
+        if seed["path"] in by_path:
             return False
         by_path[seed["path"]] = seed
-        snapshot.add(seed)
         return True
 
     found = check_in_parallel(path, entry, document, warcinfo, accept,
                               lambda seed: original_of(seed, links, by_path), jobs)
-    if found is None or snapshot.label() != document["snapshot_id"]:
+    if found is None:
         return False
-    records, digest = found
-    if (digest.sha256, digest.size, records) != (entry["sha256"], entry["bytes"], entry["records"]):
+    records, digest, snapshot_id = found
+    if snapshot_id != document["snapshot_id"] or (digest.sha256, digest.size, records) != (
+            entry["sha256"], entry["bytes"], entry["records"]):
         return False
     report.records_checked += records
     report.bytes_checked += digest.size

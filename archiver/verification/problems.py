@@ -47,6 +47,11 @@ PROBLEMS: dict[str, str] = {
     "index-mismatch": "a digest-index bucket does not list exactly the payloads the shards "
                       "stored first",
     "signature-invalid": "--signature: the signature does not verify for the allowed signers",
+    "events-malformed": "the events log beside the manifest has a line that is no event, or "
+                        "its last line was cut short, or it cannot be read",
+    "events-chain": "an events log line does not carry the sha256 of the line before it, or its "
+                    "seq does not follow: a line was changed, removed, inserted or moved",
+    "events-manifest": "an events log line is about another manifest than this one",
 }
 
 

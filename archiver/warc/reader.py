@@ -150,6 +150,20 @@ def read_member_at(stream: BinaryIO, offset: int, *, sink: Sink | None = None, k
     return member if member is not None else Member(offset=offset, problem="no record there (end of file)")
 
 
+def inflate_member(data: bytes, most: int) -> bytes | None:
+    """The bytes inside `data` if it is exactly one whole gzip member inflating to at most
+    `most` bytes; None otherwise (damage, trailing bytes, or more than `most`: no bomb is
+    inflated past what was expected)."""
+    inflater = decompressobj(31)
+    try:
+        out = inflater.decompress(data, most + 1)
+    except _INFLATE_ERRORS:
+        return None
+    if not inflater.eof or inflater.unused_data or inflater.unconsumed_tail or len(out) > most:
+        return None
+    return out
+
+
 class _RecordParser:
     """Splits a member's decompressed bytes into headers, block and trailer, hashing the block."""
 

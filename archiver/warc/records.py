@@ -50,7 +50,10 @@ class Record:
 
     @property
     def record_id(self) -> str:
-        return dict(self.headers)["WARC-Record-ID"]
+        for name, value in self.headers:
+            if name == "WARC-Record-ID":
+                return value
+        raise KeyError("WARC-Record-ID")
 
     def head(self) -> bytes:
         """The version line and headers up to the blank line, as warcio writes them."""
