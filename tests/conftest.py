@@ -35,6 +35,18 @@ def make_seeds(root: Path, files: dict[str, bytes], *, rows: list[tuple[str, ...
     return root
 
 
+def doc_files(count: int) -> dict[str, bytes]:
+    """Real text nobody here wrote: the first `count` copyright files of the installed Debian
+    packages (packages of one source often ship identical ones: revisits of their own)."""
+    found = {}
+    for path in sorted(Path("/usr/share/doc").glob("*/copyright")):
+        if path.is_file() and not path.is_symlink() and path.stat().st_size < 64_000:
+            found[f"{path.parent.name}.txt"] = path.read_bytes()
+        if len(found) == count:
+            return found
+    raise AssertionError(f"/usr/share/doc: fewer than {count} copyright files to test with")
+
+
 def run(*args: str | Path, env: dict[str, str] | None = None, **kwargs) -> subprocess.CompletedProcess:
     """Run the real CLI in a subprocess, as a user would."""
     full_env = {**os.environ, "PYTHONWARNINGS": "error"}

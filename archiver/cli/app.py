@@ -23,7 +23,8 @@ from archiver.manifest.chain import chain_of
 from archiver.manifest.events import log_path, read_log
 from archiver.manifest.events import record as record_event
 from archiver.manifest.loader import Link, load_manifest
-from archiver.manifest.types import SeedEntry
+from archiver.manifest.root import is_root
+from archiver.manifest.types import Manifest, RootManifest, SeedEntry
 from archiver.packing.packer import PackResult, packaging_time
 from archiver.packing.packer import pack as pack_seeds
 from archiver.seeds.additions import add_rows
@@ -304,6 +305,9 @@ def show(
         _say(f"license: {batch['license']}")
     _print_history(link)
     _print_events(link)
+    if is_root(document):
+        _print_shards(document)  # type: ignore[arg-type]
+        return
     for seed in document["seeds"]:
         captured = seed["captured"]["value"]
         duplicate = _duplicate(seed, document["batch"]["id"])
@@ -334,8 +338,22 @@ def _print_history(newest: Link) -> None:
         return
     for link in links:
         older = link.document
-        _say(f"  {link.batch_id}: packaged {older['packaged']}, {len(older['seeds'])} seeds, "
+        _say(f"  {link.batch_id}: packaged {older['packaged']}, {_seed_count(older)} seeds, "
                    f"snapshot {older['snapshot_id']} ({link.path.name})")
+
+
+def _print_shards(root: RootManifest) -> None:
+    _say(f"sharded: {root['seed_count']} seeds in {len(root['shards'])} shards (plan "
+         f"{root['plan']['name']}); show a shard's manifest for its seeds")
+    for shard in root["shards"]:
+        _say(f"  {shard['manifest']}: {shard['seeds']} seeds, {shard['warc_file']} "
+             f"({shard['warc_bytes']} bytes)")
+
+
+def _seed_count(document: Manifest) -> int:
+    if is_root(document):
+        return document["seed_count"]  # type: ignore[typeddict-item]
+    return len(document["seeds"])
 
 
 def _print_events(link: Link) -> None:

@@ -11,14 +11,16 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from archiver.base.atomic import discard, same_bytes, temp_path
 from archiver.base.digests import Hasher
 from archiver.base.uris import check_header_value
 from archiver.errors import DamageError, InputError, ManifestError, OutputExistsError
-from archiver.manifest.chain import chain_of, content_record
+from archiver.manifest.chain import chain_of, content_record, earlier_links
 from archiver.manifest.files import warc_location
-from archiver.manifest.loader import load_manifest
+from archiver.manifest.loader import Link, load_manifest
+from archiver.manifest.root import is_root
 from archiver.manifest.types import RecordRef, SeedEntry
 from archiver.warc.reader import read_member_at
 
@@ -33,22 +35,64 @@ class Restored:
 
 def extract(manifest_path: Path, *, to: Path, warc: Path | None = None,
             only: list[str] | None = None, force: bool = False) -> list[Restored]:
-    """Restore every seed (or those in `only`) into `to`."""
+    """Restore every seed (or those in `only`) into `to`. From a sharded snapshot's root, shard
+    by shard: every name is checked in every shard before anything is written, and one shard
+    manifest is held at a time."""
     newest = load_manifest(manifest_path)
-    document = newest.document
-    links = chain_of(newest)
-    seeds = {seed["path"]: seed for seed in document["seeds"]}
+    if is_root(newest.document):
+        return _extract_sharded(newest, to=to, warc=warc, only=only, force=force)
+    seeds = {seed["path"]: seed for seed in newest.document["seeds"]}
     wanted = list(seeds) if not only else only
+    _check_names(newest, wanted, set(seeds), to)
+    return _restore_seeds(newest, chain_of(newest), seeds, wanted, to=to, warc=warc, force=force)
+
+
+def _extract_sharded(root: Link, *, to: Path, warc: Path | None, only: list[str] | None,
+                     force: bool) -> list[Restored]:
+    found: set[str] = set()
+    for shard in _shards(root):
+        names = {seed["path"] for seed in shard.document["seeds"]}
+        _check_names(shard, list(names if not only else names.intersection(only)), names, to)
+        found |= names.intersection(only or ())
+    _check_names(root, only or [], found, to)
+    earlier = earlier_links(root) if root.document["previous"] else []
+    restored = []
+    for shard in _shards(root):
+        seeds = {seed["path"]: seed for seed in shard.document["seeds"]}
+        wanted = list(seeds) if not only else [name for name in only if name in seeds]
+        restored += _restore_seeds(shard, [shard, root, *earlier], seeds, wanted, to=to,
+                                   warc=warc, force=force)
+    return restored
+
+
+def _shards(root: Link) -> Iterator[Link]:
+    """Each shard manifest the root lists, checked against the sha256 the root records."""
+    for entry in root.document["shards"]:  # type: ignore[typeddict-item]
+        shard = load_manifest(root.path.with_name(entry["manifest"]))
+        if shard.sha256 != entry["sha256"]:
+            raise DamageError(f"{shard.path}: is not the shard manifest {root.path.name} records "
+                              f"(sha256 {shard.sha256}, recorded {entry['sha256']})")
+        yield shard
+
+
+def _check_names(link: Link, wanted: list[str], present: set[str], to: Path) -> None:
+    """Refuse, before anything is written, a name the snapshot lacks or one that would leave
+    `to`."""
     for path in wanted:
-        if path not in seeds:
-            raise InputError(f"{manifest_path}: no seed named {path!r} in this snapshot")
+        if path not in present:
+            raise InputError(f"{link.path}: no seed named {path!r} in this snapshot")
+        safe_target(to, path)
+
+
+def _restore_seeds(link: Link, links: list[Link], seeds: dict[str, SeedEntry], wanted: list[str],
+                   *, to: Path, warc: Path | None, force: bool) -> list[Restored]:
     targets = [(seeds[path], safe_target(to, path)) for path in wanted]
     to.mkdir(parents=True, exist_ok=True)
     restored = []
     for seed, target in targets:
         source, folder = content_record(seed, seeds, links)
-        warc_path = warc_location(folder / manifest_path.name, source["warc_file"],
-                               warc if folder == manifest_path.parent else None)
+        warc_path = warc_location(folder / link.path.name, source["warc_file"],
+                                  warc if folder == link.path.parent else None)
         restored.append(_restore(seed, source, warc_path, to, target, force))
     return restored
 

@@ -8,12 +8,14 @@ lists that WARC among its dependencies.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
 from archiver.base.uris import target_uri
 from archiver.errors import ArchiverError, DamageError, InputError
 from archiver.manifest.digest_index import bucket_name, find
+from archiver.manifest.document import manifest_name
 from archiver.manifest.implied import RevisitTarget, record_date
 from archiver.manifest.loader import Link, Sidecar, load_manifest
 from archiver.manifest.root import is_root
@@ -45,8 +47,26 @@ def earlier_links(link: Link) -> list[Link]:
 
 
 def chain_of(newest: Link) -> list[Link]:
-    """`newest` and every manifest before it, newest first (DamageError where it breaks)."""
-    return [newest, *earlier_links(newest)] if newest.document["previous"] else [newest]
+    """`newest` and every manifest before it, newest first (DamageError where it breaks). A
+    shard's root comes right after the shard, so that revisits into its sibling shards resolve
+    through the root's digest index."""
+    root = [root_of_shard(newest)] if "shard" in newest.document else []
+    earlier = earlier_links(newest) if newest.document["previous"] else []
+    return [newest, *root, *earlier]
+
+
+def root_of_shard(shard: Link) -> Link:
+    """The root manifest beside a shard manifest, which must list it with its bytes' sha256."""
+    path = shard.path.with_name(manifest_name(shard.batch_id))
+    try:
+        root = load_manifest(path, sidecar=Sidecar.TRUST_DIGEST)
+    except InputError:
+        raise DamageError(f"{shard.path}: its root manifest {path.name} is missing") from None
+    if not is_root(root.document) or not any(
+            entry["manifest"] == shard.path.name and entry["sha256"] == shard.sha256
+            for entry in root.document["shards"]):  # type: ignore[typeddict-item]
+        raise DamageError(f"{path}: does not list {shard.path.name} with the sha256 of its bytes")
+    return root
 
 
 def previous_entry(link: Link) -> Previous:
@@ -180,15 +200,19 @@ def _find_seed(links: list[Link], duplicate: Duplicate, sha256: str) -> Original
 def _entry_in_shard(original: Original) -> SeedEntry | None:
     """The entry of a copy found in a digest index, from the shard manifest the root lists for
     its WARC (read only if its bytes are the ones the root records)."""
-    for shard in original.link.document["shards"]:
+    for shard in original.link.document["shards"]:  # type: ignore[typeddict-item]
         if shard["warc_file"] == original.warc_file:
             path = original.link.path.with_name(shard["manifest"])
-            try:
-                loaded = load_manifest(path, sidecar=Sidecar.TRUST_DIGEST)
-            except ArchiverError:
-                return None
-            if loaded.sha256 != shard["sha256"]:
-                return None
-            return next((seed for seed in loaded.document["seeds"]
-                         if seed["path"] == original.path), None)
+            return _shard_entries(str(path), shard["sha256"]).get(original.path)
     return None
+
+
+@lru_cache(maxsize=2)  # revisits of one batch mostly point into a few shards, one at a time
+def _shard_entries(path: str, sha256: str) -> dict[str, SeedEntry]:
+    try:
+        loaded = load_manifest(Path(path), sidecar=Sidecar.TRUST_DIGEST)
+    except ArchiverError:
+        return {}
+    if loaded.sha256 != sha256:
+        return {}
+    return {seed["path"]: seed for seed in loaded.document["seeds"]}

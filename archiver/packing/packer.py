@@ -182,6 +182,9 @@ def _history(previous: Path, out_dir: Path, batch_id: str) -> list[Link]:
         raise InputError(f"{previous}: the previous manifest must be in the output folder "
                          f"{out_dir} (a chain of batches lives in one folder)")
     newest = load_manifest(previous, sidecar=Sidecar.TRUST_DIGEST)
+    if "shard" in newest.document:
+        raise InputError(f"{previous}: is one shard of a sharded snapshot; give its root manifest "
+                         f"({manifest_name(newest.batch_id)}) as --previous")
     links = chain_of(newest)
     if batch_id in {link.batch_id for link in links}:
         raise InputError(f"{previous}: batch id {batch_id!r} is already in this chain; give the "

@@ -15,7 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from archiver.base.atomic import discard, folder_lock, publish, same_bytes, temp_path, write_bytes
+from archiver.base.atomic import discard, folder_lock, publish, same_bytes, temp_path
+from archiver.base.atomic import write_atomically, write_bytes
 from archiver.base.dates import parse_timestamp, warc_timestamp
 from archiver.base.digests import sha256_hex
 from archiver.base.executors import Executor
@@ -24,6 +25,7 @@ from archiver.formats.canonical_json import pretty
 from archiver.manifest.chain import previous_entry
 from archiver.manifest.digest_index import index_digits
 from archiver.manifest.document import GENERATOR, SCHEMA_VERSION, batch_entry, manifest_name
+from archiver.manifest.events import Event, first_line, keeps_history, log_path
 from archiver.manifest.files import sidecar_lines
 from archiver.manifest.loader import Link, sidecar_path
 from archiver.manifest.root import Names, is_root, root_snapshot_id
@@ -35,7 +37,7 @@ from archiver.packing.revisits import assignments, digest_shard, index_earlier, 
 from archiver.packing.shard_job import Earlier, Job, committed
 from archiver.packing.software import software
 from archiver.seeds.plan import Plan
-from archiver.seeds.shards import Limits, cut, plan_document, write_seed_list
+from archiver.seeds.shards import Limits, cut, plan_document, write_seed_lists
 from archiver.seeds.table import SeedTable
 from archiver.seeds.types import Index
 from archiver.warc.compression import Deflate
@@ -78,8 +80,8 @@ def pack_sharded(table: SeedTable, *, out_dir: Path, packaged: datetime, limits:
               tuple(shards), compression, sha256_hex(plan_data), prior,
               tuple(_earlier(link) for link in reversed(history)), force)
     job.work.mkdir(exist_ok=True)
-    for shard in shards:
-        write_seed_list(job.work_file("seeds", shard.index), table.raw(shard.start, shard.seeds))
+    write_seed_lists([job.work_file("seeds", shard.index) for shard in shards], shards,
+                     table.raw())
     try:
         executor.map(index_earlier, [(job, e) for e in job.earlier if not e.digits],
                      label="index-earlier")
@@ -232,6 +234,11 @@ def _write_root(job: Job, plan: dict[str, Any], outcomes: list[ShardOutcome],
         lines += [(o.entry["manifest"], o.entry["sha256"]),
                   (o.entry["warc_file"], o.entry["warc_sha256"])]
     lines += [(bucket["name"], bucket["sha256"]) for bucket in buckets]
+    digest = sha256_hex(data)
+    first = first_line(Event("packing", job.packaged, root.name, digest, document["snapshot_id"],
+                             detail=f"packed {document['seed_count']} seeds into "
+                             f"{len(outcomes)} shards"))
+    log = log_path(root)
     temps = [temp_path(root), temp_path(sidecar_path(root))]
     try:
         write_bytes(temps[0], data)
@@ -243,8 +250,15 @@ def _write_root(job: Job, plan: dict[str, Any], outcomes: list[ShardOutcome],
                                         "--force to replace it")
             if unchanged:
                 discard(temps)
+                if not log.exists():
+                    write_atomically(log, first)
             else:
-                publish([(temps[1], sidecar_path(root)), (temps[0], root)])
+                pairs = [(temps[1], sidecar_path(root)), (temps[0], root)]
+                if not keeps_history(log, digest, force=job.force):  # the log is the root's
+                    temps.append(temp_path(log))
+                    write_bytes(temps[-1], first)
+                    pairs.append((temps[-1], log))
+                publish(pairs)
     finally:
         discard(temps)
     tally = Tally(seeds=document["seed_count"], revisits=document["revisits"],

@@ -11,6 +11,7 @@ within both limits is one shard: today's one-file snapshot, packed on this machi
 
 from __future__ import annotations
 
+import itertools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,14 +79,17 @@ def plan_document(*, batch_id: str, packaged: str, limits: Limits, compression: 
 
 # --- a shard's seeds, listed for its tasks -------------------------------------------------------
 
-def write_seed_list(path: Path, seeds: Iterable[tuple[int, int, str, str]]) -> None:
-    """One line a seed: size, INDEX.md line number, path, the row's line (no name holds a tab or
-    newline: control characters are refused in names and cells)."""
-    with open(path, "w", encoding="utf-8", newline="\n") as stream:
-        for size, line, name, text in seeds:
-            stream.write(f"{size}\t{line}\t{name}\t{text}\n")
-        stream.flush()
-        os.fsync(stream.fileno())
+def write_seed_lists(paths: list[Path], shards: list[Shard],
+                     seeds: Iterator[tuple[int, int, str, str]]) -> None:
+    """Each shard's seeds into its file, one line a seed: size, INDEX.md line number, path, the
+    row's line (no name holds a tab or newline: control characters are refused in names and
+    cells). `seeds` is every seed in order, read once."""
+    for path, shard in zip(paths, shards):
+        with open(path, "w", encoding="utf-8", newline="\n") as stream:
+            for size, line, name, text in itertools.islice(seeds, shard.seeds):
+                stream.write(f"{size}\t{line}\t{name}\t{text}\n")
+            stream.flush()
+            os.fsync(stream.fileno())
 
 
 def read_seed_list(path: Path, folder: str, parse: Any) -> Iterator[tuple[SeedFile, Row]]:

@@ -65,14 +65,11 @@ class SeedTable:
     def batch(self) -> Batch:
         return self.head.batch
 
-    def seeds(self, start: int = 0, count: int | None = None) -> Iterator[tuple[SeedFile, Row]]:
-        """The seeds from the `start`-th on (sorted by name), `count` of them (default: all)."""
-        query = ("SELECT f.path, f.size, r.line, r.text FROM files f JOIN rows r USING (path) "
-                 "ORDER BY f.path LIMIT ? OFFSET ?")
+    def seeds(self) -> Iterator[tuple[SeedFile, Row]]:
+        """Every seed with its row, sorted by name (a batch that turned out to be one shard)."""
         folder = str(self.seeds_dir)
         columns = list(self.head.columns)
-        for path, size, line, text in self._db.execute(query, (-1 if count is None else count,
-                                                                start)):
+        for size, line, _, text in self.raw():
             row = idx._row(text, columns, self.index_path, line, [], {})
             yield SeedFile(path=row.path, folder=folder, size=size), row
 
@@ -80,11 +77,12 @@ class SeedTable:
         """Every seed's name and size, in seed order: what the shard plan is cut from."""
         yield from self._db.execute("SELECT path, size FROM files ORDER BY path")
 
-    def raw(self, start: int, count: int) -> Iterator[tuple[int, int, str, str]]:
-        """Seeds as `shardplan.write_seed_list` lists them: size, line, path, the row's text."""
+    def raw(self) -> Iterator[tuple[int, int, str, str]]:
+        """Every seed, in order, as `shards.write_seed_lists` lists them: size, line, path, the
+        row's text (one pass over the sorted join, whatever the number of shards)."""
         yield from self._db.execute(
             "SELECT f.size, r.line, f.path, r.text FROM files f JOIN rows r USING (path) "
-            "ORDER BY f.path LIMIT ? OFFSET ?", (count, start))
+            "ORDER BY f.path")
 
     def close(self) -> None:
         db = getattr(self, "_db", None)

@@ -17,6 +17,7 @@ from archiver.base.atomic import write_atomically
 from archiver.errors import InputError
 from archiver.manifest.chain import chain_of, content_record
 from archiver.manifest.loader import Link, load_manifest
+from archiver.manifest.root import is_root
 from archiver.share.alias import aliases
 from archiver.share.cdxj import Entry, index_text, index_warc
 from archiver.share.jsonl import json_lines
@@ -33,6 +34,10 @@ def export(manifest_path: Path, *, wacz: Path | None = None, cdxj_out: Path | No
         raise InputError("nothing to export: give --wacz, --cdxj and/or --jsonl")
     loaded = load_manifest(manifest_path)
     document = loaded.document
+    if is_root(document):
+        first = document["shards"][0]["manifest"]  # type: ignore[typeddict-item]
+        raise InputError(f"{manifest_path}: is the root of a sharded snapshot, which is exported "
+                         f"shard by shard: give its shard manifests ({first}, …)")
     warcs = [(w["name"], loaded.warc_path(w["name"], warc), w["sha256"])
              for w in document.get("warc_files", [])]
     entries = _index(warcs)  # also checks each WARC's sha256 before anything is written
@@ -64,17 +69,27 @@ def _write_wacz(out: Path, links: list[Link], warcs: Warcs, entries: list[Entry]
 
 
 def _earlier_warcs(links: list[Link]) -> Warcs:
-    """The earlier batches' WARC files this batch's revisits need, from their own manifests."""
+    """The other WARC files this manifest's revisits need, as their own manifests record them: an
+    earlier batch's, or a sharded batch's (this one's sibling shards too), which its root lists."""
     by_manifest = {link.path.name: link for link in links[1:]}
     found: Warcs = []
     for dependency in links[0].document["dependencies"]:
-        link = by_manifest[dependency["manifest"]]
-        for entry in link.document["warc_files"]:
-            if entry["name"] == dependency["warc_file"]:
-                found.append((entry["name"], link.warc_path(entry["name"]), entry["sha256"]))
+        name = dependency["warc_file"]
+        link = by_manifest.get(dependency["manifest"])
+        if link is None and "shard" in links[0].document:
+            link = links[1]  # a sibling shard: the shard's root follows it in its chain
+        if link is not None and is_root(link.document):
+            found += [(name, link.warc_path(name), shard["warc_sha256"])
+                      for shard in link.document["shards"]  # type: ignore[typeddict-item]
+                      if shard["warc_file"] == name]
+            continue
+        found += [(name, link.warc_path(name), entry["sha256"])
+                  for entry in by_manifest[dependency["manifest"]].document["warc_files"]
+                  if entry["name"] == name]
     return found
 
 
 def _index(warcs: Warcs) -> list[Entry]:
     return [entry for name, path, sha256 in warcs
             for entry in index_warc(path, name=name, sha256=sha256)]
+

@@ -15,10 +15,10 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from archiver.base.digests import Hasher, sha256_file, sha256_hex
+from archiver.base.digests import Hasher, sha256_hex
 from archiver.base.executors import Executor, LocalExecutor
 from archiver.base.pool import default_jobs
-from archiver.errors import ArchiverError, InputError
+from archiver.errors import ArchiverError
 from archiver.manifest.chain import earlier_links
 from archiver.manifest.events import log_path, read_log
 from archiver.manifest.files import (
@@ -30,7 +30,6 @@ from archiver.manifest.loader import Link, sidecar_path, sidecar_state
 from archiver.manifest.root import is_root
 from archiver.manifest.schema import is_valid, schema_errors
 from archiver.manifest.types import Manifest, SeedEntry, WarcFile
-from archiver.seeds.folder import find_seeds
 from archiver.verification.comparison import compare_records
 from archiver.verification.expected import (
     Expected,
@@ -38,6 +37,7 @@ from archiver.verification.expected import (
     original_of,
     warcinfo_expected,
 )
+from archiver.verification.originals import check_seeds_folder
 from archiver.verification.parallel import check_in_parallel
 from archiver.verification.report import Problem, Report
 from archiver.warc.reader import Member, MemberReader
@@ -54,17 +54,15 @@ def verify(manifest_path: Path, *, warc: Path | None = None, fast: bool = False,
     """
     jobs = jobs or default_jobs()
     executor = executor or LocalExecutor(jobs)
-    report, links = _verify_one(manifest_path, warc=warc, fast=fast, jobs=jobs, executor=executor)
+    report, links = _verify_one(manifest_path, warc=warc, fast=fast, jobs=jobs, executor=executor,
+                                seeds_dir=seeds_dir)
     document = links[0].document if links else None
     for link in links[1:]:
         earlier, _ = _verify_one(link.path, warc=None, fast=fast, jobs=jobs, follow=False,
                                  executor=executor)
         _merge_earlier(report, link, earlier, document)
-    if seeds_dir is not None and document is not None and is_root(document):
-        raise InputError(f"{manifest_path}: --seeds does not check a sharded snapshot yet; "
-                         "verify it without --seeds")
-    if seeds_dir is not None and document is not None:
-        _check_seeds_folder(seeds_dir, document, report)
+    if seeds_dir is not None and document is not None and not is_root(document):
+        check_seeds_folder(seeds_dir, document, report)  # a root's shards did theirs
     _check_events(manifest_path, links[0].sha256 if links else None, report)
     return report
 
@@ -78,8 +76,11 @@ def _check_events(manifest_path: Path, sha256: str | None, report: Report) -> No
 
 def _verify_one(manifest_path: Path, *, warc: Path | None, fast: bool, jobs: int,
                 follow: bool = True, executor: Executor | None = None,
-                also: tuple[Link, ...] = ()) -> tuple[Report, list[Link]]:
-    """Verify one manifest and its WARC files; return it with its chain (itself first).
+                also: tuple[Link, ...] = (),
+                seeds_dir: Path | None = None) -> tuple[Report, list[Link]]:
+    """Verify one manifest and its WARC files; return it with its chain (itself first). A
+    sharded snapshot's root is checked shard by shard on `executor`, each shard comparing its
+    seeds with `seeds_dir` if given.
 
     On several cores, with the manifest's top level sound, workers check the WARC while this
     process checks the seeds' entries (`_proved_whole`); anything wrong, and the one-core check
@@ -99,7 +100,8 @@ def _verify_one(manifest_path: Path, *, warc: Path | None, fast: bool, jobs: int
         from archiver.verification.sharded import verify_root
 
         return verify_root(manifest_path, digest, document, report, fast=fast,
-                           executor=executor or LocalExecutor(jobs), follow=follow)
+                           executor=executor or LocalExecutor(jobs), follow=follow,
+                           seeds_dir=seeds_dir)
     chain: tuple[list[Link], str] | None = None  # read once: earlier manifests are files too
     if not fast and jobs > 1 and _top_level_valid(document):
         chain = _chain(manifest_path, digest, document, follow, also)
@@ -280,32 +282,6 @@ def _read_warc(path: Path, entry: WarcFile, report: Report, limit: int) -> list[
         report.add("warc-sha256", str(path),
                    f"WARC sha256 is {hasher.hexdigest()}, manifest says {entry['sha256']}")
     return members
-
-
-def _check_seeds_folder(seeds_dir: Path, document: Manifest, report: Report) -> None:
-    """Compare original seed files with the manifest, so they can be checked before sharing."""
-    try:
-        files = {file.path: file for file in find_seeds(seeds_dir)}
-    except ArchiverError as err:
-        report.add("seeds-unreadable", str(seeds_dir), str(err))
-        return
-    listed = {seed["path"]: seed for seed in document["seeds"]}
-    for path, seed in listed.items():
-        file = files.get(path)
-        if file is None:
-            report.add("seeds-missing", str(seeds_dir / path), "not in the seeds folder", path)
-            continue
-        try:
-            digest = sha256_file(file.location)
-        except OSError as err:
-            report.add("seeds-unreadable", str(file.location), err.strerror or str(err), path)
-            continue
-        if (digest.sha256, digest.size) != (seed["sha256"], seed["bytes"]):
-            report.add("seeds-differs", str(file.location),
-                       f"sha256 {digest.sha256} ({digest.size} bytes), manifest records "
-                       f"{seed['sha256']} ({seed['bytes']} bytes)", path)
-    for path in sorted(set(files) - set(listed)):
-        report.add("seeds-unexpected", str(seeds_dir / path), "seed file is not in the manifest")
 
 
 __all__ = ["Problem", "Report", "verify"]

@@ -12,7 +12,7 @@ by its shard's files and seed, and is the same whatever the executor and its num
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from archiver.base.digests import sha256_file, sha256_hex
@@ -21,9 +21,10 @@ from archiver.errors import ArchiverError
 from archiver.manifest.chain import earlier_links
 from archiver.manifest.digest_index import LineSum, Stored, bucket_name, bucket_prefixes
 from archiver.manifest.files import read_manifest_bytes, read_sidecar, sidecar_entries
-from archiver.manifest.loader import Link, sidecar_path
+from archiver.manifest.loader import Link, Sidecar, load_manifest, sidecar_path
 from archiver.manifest.root import root_errors, root_snapshot_id
 from archiver.manifest.types import Manifest, RootManifest, main_ref
+from archiver.verification.originals import SeedRange, check_shard_seeds, check_unlisted
 from archiver.verification.report import Problem, Report
 
 
@@ -31,6 +32,7 @@ from archiver.verification.report import Problem, Report
 class RootJob:
     root: Link
     fast: bool
+    seeds_dir: str | None = None  # verify --seeds: each shard compares its seeds' files
 
 
 @dataclass
@@ -42,10 +44,12 @@ class ShardCheck:
     records: int
     bytes: int
     sums: dict[str, tuple[int, int]] = field(default_factory=dict)
+    seed_range: SeedRange | None = None
 
 
 def verify_root(path: Path, digest: str, document: RootManifest, report: Report, *,
-                fast: bool, executor: Executor, follow: bool) -> tuple[Report, list[Link]]:
+                fast: bool, executor: Executor, follow: bool,
+                seeds_dir: Path | None = None) -> tuple[Report, list[Link]]:
     errors = root_errors(document)
     for error in errors:
         report.add("manifest-schema", str(path), f"root manifest breaks its schema {error}")
@@ -59,7 +63,7 @@ def verify_root(path: Path, digest: str, document: RootManifest, report: Report,
         except ArchiverError as err:
             report.add("chain-broken", str(path), str(err))
     _check_root(path, document, report)
-    job = RootJob(root, fast)
+    job = RootJob(root, fast, None if seeds_dir is None else str(seeds_dir))
     checks = executor.map(verify_shard, [(job, i) for i in range(len(document["shards"]))],
                           label="verify-shards")
     buckets = document["index"]["buckets"]
@@ -85,6 +89,9 @@ def verify_root(path: Path, digest: str, document: RootManifest, report: Report,
             report.add("index-mismatch", str(path.with_name(entry["name"])),
                        f"bucket lists {found.count} payloads, not the {expected[prefix].count} "
                        "the shards stored first (or other ones)")
+    if seeds_dir is not None:
+        check_unlisted(seeds_dir, [check.seed_range for check in checks],
+                       lambda index: _names(root, index), report)
     report.seeds = sorted(set(failed))
     report.seed_total = sum(check.seeds for check in checks)
     return report, links
@@ -159,15 +166,33 @@ def verify_shard(task: tuple[RootJob, int]) -> ShardCheck:
     del data
     report, links = _verify_one(path, warc=None, fast=job.fast, jobs=1, follow=True,
                                 also=(job.root,))
-    problems += report.problems
+    stem = path.name.removesuffix(".manifest.json")  # every problem names its shard
+    problems += [problem if stem in problem.where else
+                 replace(problem, where=f"{path.name}: {problem.where}")
+                 for problem in report.problems]
     document = links[0].document if links else None
     sums: dict[str, tuple[int, int]] = {}
+    seed_range = None
     if document is not None:
         problems += _against_root(path, index, document, root)
         sums = _resource_sums(document, root["index"]["digits"])
+        if job.seeds_dir is not None:
+            originals = Report(manifest=str(path), fast=job.fast)
+            seed_range = check_shard_seeds(Path(job.seeds_dir), document, originals)
+            problems += originals.problems
     failed = sorted({problem.seed for problem in problems if problem.seed})
     return ShardCheck(index, problems, failed, entry["seeds"], report.records_checked,
-                      report.bytes_checked, sums)
+                      report.bytes_checked, sums, seed_range)
+
+
+def _names(root: Link, index: int) -> set[str]:
+    """The seed names shard `index` lists (read only when a range of the folder needs them)."""
+    path = root.path.with_name(root.document["shards"][index]["manifest"])
+    try:
+        shard = load_manifest(path, sidecar=Sidecar.TRUST_DIGEST)
+    except ArchiverError:
+        return set()  # named already as shard-missing
+    return {seed["path"] for seed in shard.document["seeds"]}
 
 
 def _against_root(path: Path, index: int, document: Manifest,
