@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import zipfile
 from datetime import datetime
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import pytest
 
 import archiver
 from archiver.share.citation import citation
+from archiver.share.export import export
 from archiver.share.signing import check_signature, sign_manifest
 from conftest import DATE, assert_one_line_error, doc_files, make_seeds, run
 from test_share import PRINCIPAL, keygen, ssh_keygen_verify
@@ -107,3 +109,16 @@ def test_export_refuses_a_root_in_one_line(tmp_path, packed):
     result = run("export", root, "--jsonl", tmp_path / "seeds.jsonl")
     assert_one_line_error(result, 2, str(root), "sharded", "-00000.manifest.json")
     assert not (tmp_path / "seeds.jsonl").exists()
+
+
+def test_a_shard_exports_with_the_sibling_warc_its_revisits_need(tmp_path, packed):
+    _, root, _ = packed
+    shards = json.loads(root.read_text())["shards"]
+    written = export(root.with_name(shards[-1]["manifest"]), wacz=tmp_path / "last.wacz",
+                     jsonl=tmp_path / "last.jsonl")
+    assert written == [tmp_path / "last.wacz", tmp_path / "last.jsonl"]
+    with zipfile.ZipFile(tmp_path / "last.wacz") as wacz:
+        names = wacz.namelist()
+    assert f"archive/{shards[0]['warc_file']}" in names  # where the copy's bytes are
+    lines = [json.loads(line) for line in (tmp_path / "last.jsonl").read_text().splitlines()]
+    assert any(line["path"] == COPY for line in lines)
