@@ -14,6 +14,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from craftlib import repack
 from faultlib import (
     Snapshot,
     assert_one_line_error,
@@ -341,6 +342,15 @@ def resign(snap: Snapshot, document: dict) -> None:
     snap.sidecar.write_text(sidecar_text(snap.manifest.name, sha256_hex(data)))
 
 
+def recraft(snap: Snapshot, document: dict) -> None:
+    """`resign`, with the WARC rebuilt and ids derived so that the loader finds the manifest
+    consistent, where a record can hold what `document` says."""
+    try:
+        repack(snap, lambda original: original.update(document))
+    except ValueError:
+        resign(snap, document)
+
+
 CRAFTED = ["../escape.txt", "/tmp/absolute-escape.txt", "a/../../escape.txt", "./b.bin",
            "a//b", "sub/", "..", "line\nfeed"]
 
@@ -350,10 +360,10 @@ def test_extract_refuses_names_that_leave_the_target(tmp_path: Path, path: str):
     snap = small_snapshot(tmp_path)
     document = snap.document
     document["seeds"][1]["path"] = path
-    resign(snap, document)
+    recraft(snap, document)
     target = tmp_path / "deep" / "target"
     result = run_cli("extract", snap.manifest, "--to", target)
-    assert_one_line_error(result, 2)
+    assert_one_line_error(result, 1 if "\n" in path else 2)  # LF: the loader refuses the entry
     assert not (tmp_path / "deep" / "escape.txt").exists()
     assert not Path("/tmp/absolute-escape.txt").exists()
     assert not target.exists() or not any(target.rglob("*"))
@@ -363,7 +373,7 @@ def test_extract_writes_percent_encoded_dots_literally(tmp_path: Path):
     snap = small_snapshot(tmp_path)
     document = snap.document
     document["seeds"][1]["path"] = "%2e%2e/%2E%2E%2fescape.txt"
-    resign(snap, document)
+    recraft(snap, document)
     result = run_cli("extract", snap.manifest, "--to", tmp_path / "target", "-q")
     assert result.returncode == 0, result.stderr
     restored = tmp_path / "target" / "%2e%2e" / "%2E%2E%2fescape.txt"

@@ -32,14 +32,15 @@ def earlier_links(link: Link) -> list[Link]:
     while (previous := current.document.get("previous")) is not None:
         path = current.path.with_name(previous["manifest"])
         try:
-            older = load_manifest(path, sidecar=Sidecar.TRUST_DIGEST)
+            older = load_manifest(path, sidecar=Sidecar.TRUST_DIGEST,
+                                  pinned=(previous["sha256"], current.path.name))
         except InputError:
             raise DamageError(f"{current.path}: the previous manifest {path.name} is missing") from None
-        if older.sha256 != previous["sha256"]:
-            raise DamageError(f"{path}: its sha256 is {older.sha256}, but {current.path.name} "
-                              f"records {previous['sha256']}: the chain is broken there")
-        if older.sha256 in seen or len(found) >= MAX_LINKS:
+        if older.sha256 in seen:
             raise DamageError(f"{path}: the chain of previous manifests loops")
+        if len(found) >= MAX_LINKS:
+            raise DamageError(f"{path}: the chain of previous manifests is longer than "
+                              f"{MAX_LINKS:,} manifests, more than archiver follows")
         seen.add(older.sha256)
         found.append(older)
         current = older

@@ -2,11 +2,14 @@
 
 Every command reads manifests through here, each with an explicit sidecar policy:
 
-- `Sidecar.CHECK` (extract, show, cite, sign, export): a sidecar that is there must match the
-  bytes; the manifest must parse and meet its schema (a sharded snapshot's root, the root
-  schema); anything else is a DamageError.
+- `Sidecar.CHECK` (extract, show, cite, sign, export, pack --previous): the sidecar must be
+  there, list the manifest and match its bytes; the manifest must parse, meet its schema (a
+  sharded snapshot's root, the root schema) and agree with itself (`consistency.py`: the
+  snapshot id, target and source URIs, record ids, dependencies); anything else is a
+  DamageError, so no command acts on a manifest that verify would reject for what it says.
 - `Sidecar.TRUST_DIGEST` (an earlier link of a chain): the later manifest records this one's
-  sha256, which the chain compares, so the sidecar adds nothing.
+  sha256 (`pinned`, compared first), so the sidecar adds nothing; the schema is still checked,
+  as a pinned file can be any file.
 - verify reports every sidecar state as a problem of its own (`sidecar_state`), step by step,
   rather than stopping at the first.
 
@@ -22,6 +25,7 @@ from pathlib import Path
 
 from archiver.base.digests import sha256_hex
 from archiver.errors import DamageError
+from archiver.manifest.consistency import inconsistencies
 from archiver.manifest.files import (
     parse_manifest,
     parse_sidecar,
@@ -82,22 +86,41 @@ def sidecar_state(manifest_path: Path, data: bytes) -> SidecarState:
     return SidecarState("matches" if recorded == sha256_hex(data) else "differs", recorded)
 
 
-def read_manifest(path: Path, *, sidecar: Sidecar) -> tuple[bytes, Link]:
-    """The manifest at `path` under `sidecar`'s policy, with the exact bytes that were checked."""
+_SIDECAR_REFUSED = {
+    "missing": "has no sidecar {name}",
+    "unreadable": "has an unreadable sidecar {name}",
+    "unlisted": "is not listed in its sidecar {name}",
+    "differs": "does not match its sidecar {name}",
+}
+
+
+def read_manifest(path: Path, *, sidecar: Sidecar,
+                  pinned: tuple[str, str] | None = None) -> tuple[bytes, Link]:
+    """The manifest at `path` under `sidecar`'s policy, with the exact bytes that were checked.
+    `pinned`: the sha256 these bytes must have, and the manifest that records it."""
     data = read_manifest_bytes(path)
-    if sidecar is Sidecar.CHECK and sidecar_state(path, data).state == "differs":
-        raise DamageError(f"{path}: manifest does not match its sidecar {sidecar_path(path).name}")
+    digest = sha256_hex(data)
+    if pinned is not None and digest != pinned[0]:
+        raise DamageError(f"{path}: its sha256 is {digest}, but {pinned[1]} records {pinned[0]}: "
+                          "the chain is broken there")
+    state = sidecar_state(path, data).state if sidecar is Sidecar.CHECK else "matches"
+    if state != "matches":
+        raise DamageError(f"{path}: manifest "
+                          f"{_SIDECAR_REFUSED[state].format(name=sidecar_path(path).name)}")
     try:
         document = parse_manifest(data)
     except ValueError as err:
         raise DamageError(f"{path}: {err}") from None
-    if sidecar is Sidecar.CHECK:
-        errors = root_errors(document) if is_root(document) else schema_errors(document)
-        if errors:
-            raise DamageError(f"{path}: manifest breaks its schema {errors[0]}")
-    return data, Link(path, sha256_hex(data), document)  # type: ignore[arg-type]
+    errors = root_errors(document) if is_root(document) else schema_errors(document)
+    if errors:
+        raise DamageError(f"{path}: manifest breaks its schema {errors[0]}")
+    if sidecar is Sidecar.CHECK and not is_root(document):
+        for problem in inconsistencies(document):  # type: ignore[arg-type]
+            raise DamageError(f"{path}: manifest disagrees with itself: {problem}")
+    return data, Link(path, digest, document)  # type: ignore[arg-type]
 
 
-def load_manifest(path: Path, *, sidecar: Sidecar = Sidecar.CHECK) -> Link:
+def load_manifest(path: Path, *, sidecar: Sidecar = Sidecar.CHECK,
+                  pinned: tuple[str, str] | None = None) -> Link:
     """`read_manifest` when the bytes themselves are not needed."""
-    return read_manifest(path, sidecar=sidecar)[1]
+    return read_manifest(path, sidecar=sidecar, pinned=pinned)[1]

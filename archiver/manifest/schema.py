@@ -100,6 +100,11 @@ def compile_now() -> None:
     _compiled("seed")
 
 
+def is_file_name(name: str) -> bool:
+    """Whether a manifest may name a file `name` (its previous manifest, a WARC file)."""
+    return re.fullmatch(manifest_schema()["$defs"]["file_name"]["pattern"], name) is not None
+
+
 def is_valid(document: object) -> bool:
     """True if `document` meets the schema (compiled; jsonschema agrees, see the tests)."""
     return _passes("", document)

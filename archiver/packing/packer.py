@@ -41,9 +41,9 @@ from archiver.manifest.implied import (
     revisit_record,
     warcinfo_record,
 )
-from archiver.manifest.loader import Link, Sidecar, load_manifest
+from archiver.manifest.loader import Link, load_manifest
 from archiver.manifest.root import is_root
-from archiver.manifest.schema import schema_errors
+from archiver.manifest.schema import is_file_name, schema_errors
 from archiver.manifest.types import Dependency, Duplicate, Manifest, Previous, RecordRef
 from archiver.manifest.writer import ManifestWriter
 from archiver.packing.stored import Seen, StoredCopy, payload_key
@@ -191,7 +191,10 @@ def _history(previous: Path, out_dir: Path, batch_id: str) -> list[Link]:
     if previous.resolve().parent != out_dir.resolve():
         raise InputError(f"{previous}: the previous manifest must be in the output folder "
                          f"{out_dir} (a chain of batches lives in one folder)")
-    newest = load_manifest(previous, sidecar=Sidecar.TRUST_DIGEST)
+    if not is_file_name(previous.name):
+        raise InputError(f"{previous}: a manifest name must be lowercase letters, digits, '.', "
+                         "'_' and '-' (the new manifest names it); rename it with its sidecar")
+    newest = load_manifest(previous)  # its sidecar too: it is the chain's only unpinned link
     if "shard" in newest.document:
         raise InputError(f"{previous}: is one shard of a sharded snapshot; give its root manifest "
                          f"({manifest_name(newest.batch_id)}) as --previous")

@@ -33,12 +33,14 @@ from archiver.manifest.types import Manifest, SeedEntry, WarcFile
 from archiver.verification.comparison import compare_records
 from archiver.verification.expected import (
     Expected,
+    check_document,
+    check_previous,
     manifest_expected,
     original_of,
     warcinfo_expected,
 )
 from archiver.verification.originals import check_seeds_folder
-from archiver.verification.parallel import check_in_parallel
+from archiver.verification.parallel import check_in_parallel, worth_workers
 from archiver.verification.report import Problem, Report
 from archiver.verification.signature import SignatureCheck, signature_checker
 from archiver.warc.reader import Member, MemberReader
@@ -117,7 +119,7 @@ def _verify_one(manifest_path: Path, *, warc: Path | None, fast: bool, jobs: int
                            executor=executor or LocalExecutor(jobs), follow=follow,
                            seeds_dir=seeds_dir)
     chain: tuple[list[Link], str] | None = None  # read once: earlier manifests are files too
-    if not fast and jobs > 1 and _top_level_valid(document):
+    if not fast and jobs > 1 and _top_level_valid(document) and worth_workers(document):
         chain = _chain(manifest_path, digest, document, follow, also)
         links, broken = chain
         if not broken and _proved_whole(manifest_path, warc, document, links, report, jobs):
@@ -166,6 +168,8 @@ def _proved_whole(manifest_path: Path, warc: Path | None, document: Manifest,
     here: the one-core check then names each problem."""
     trial = Report(manifest=report.manifest, fast=False)
     warcinfo = warcinfo_expected(document, trial)
+    check_document(document, trial, report.manifest)
+    check_previous(document, trial, report.manifest, links)
     if trial.problems or len(document["warc_files"]) != 1:
         return False
     entry = document["warc_files"][0]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from archiver.manifest.chain import resolve_revisit
-from archiver.manifest.identity import snapshot_id
+from archiver.manifest.consistency import document_problems, entry_problems, snapshot_problems
 from archiver.manifest.implied import (
     RecordContext,
     RevisitTarget,
@@ -39,6 +39,7 @@ def manifest_expected(document: Manifest, report: Report, where: str,
                       links: list[Link]) -> list[Expected]:
     """Rebuild every record the manifest implies; note manifest-level inconsistencies."""
     check_document(document, report, where)
+    check_previous(document, report, where, links)
     expected = warcinfo_expected(document, report)
     context = RecordContext.of(document)
     names = warc_names(document)
@@ -54,11 +55,20 @@ def warc_names(document: Manifest) -> frozenset[str]:
 
 
 def check_document(document: Manifest, report: Report, where: str) -> None:
-    """What no single record shows: the snapshot id, and each seed path listed once."""
-    if snapshot_id(document) != document["snapshot_id"]:
-        report.add("snapshot-id", where, "snapshot_id does not match the manifest's content")
-    if len({seed["path"] for seed in document["seeds"]}) != len(document["seeds"]):
-        report.add("manifest-inconsistent", where, "a seed path is listed twice")
+    """What no single record shows: the snapshot id, names listed once, the dependencies."""
+    for problem in snapshot_problems(document):
+        report.add("snapshot-id", where, problem)
+    for problem in document_problems(document):
+        report.add("manifest-inconsistent", where, problem)
+
+
+def check_previous(document: Manifest, report: Report, where: str, links: list[Link]) -> None:
+    """The previous manifest's snapshot id as the manifest records it."""
+    previous = document["previous"]
+    older = [link for link in links[1:] if previous and link.path.name == previous["manifest"]]
+    if older and older[0].document["snapshot_id"] != previous["snapshot_id"]:
+        report.add("chain-broken", where, f"previous.snapshot_id is {previous['snapshot_id']}, "
+                   f"{previous['manifest']} has {older[0].document['snapshot_id']}")
 
 
 def warcinfo_expected(document: Manifest, report: Report) -> list[Expected]:
@@ -84,7 +94,7 @@ def seed_expected(seed: SeedEntry, context: RecordContext, names: frozenset[str]
                   original: RevisitTarget | None, report: Report) -> list[Expected]:
     """A seed's records as its entry implies them (`original`: what a revisit repeats; `names`:
     the manifest's WARC files)."""
-    for message in _entry_inconsistencies(seed, names):
+    for message in entry_problems(seed, context.batch_id, names):
         report.add("manifest-inconsistent", seed["path"], message, seed["path"])
     main = main_ref(seed)
     if main["type"] == "revisit" and original is None:
@@ -109,21 +119,6 @@ def seed_expected(seed: SeedEntry, context: RecordContext, names: frozenset[str]
         expected.append(Expected(record, placed["warc_file"], placed["offset"],
                                  placed["length"], placed["sha256"], seed["path"]))
     return expected
-
-
-def _entry_inconsistencies(seed: SeedEntry, names: frozenset[str]) -> list[str]:
-    """Fields of a seed's entry that no record carries, checked against each other instead."""
-    found = []
-    if seed["content_type"].split(";")[0].strip() != seed["media_type"]:
-        found.append(f"media_type {seed['media_type']!r} disagrees with content_type "
-                     f"{seed['content_type']!r}")
-    for placed in seed["records"]:
-        if placed["warc_file"] not in names:
-            found.append(f"{placed['type']} record names WARC file {placed['warc_file']!r}, "
-                         "which the manifest does not list")
-    if (seed["duplicate_of"] is None) != (main_ref(seed)["type"] == "resource"):
-        found.append("duplicate_of must be set for a revisit and only for a revisit")
-    return found
 
 
 def original_of(seed: SeedEntry, links: list[Link],

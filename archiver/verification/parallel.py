@@ -66,6 +66,14 @@ class Chunk:
         return _inherited[0]["seeds"][self.first:self.first + self.count]
 
 
+def worth_workers(document: Manifest) -> bool:
+    """Whether the WARC makes more than one chunk (the top level already meets the schema). A
+    smaller one is checked faster in this process than a pool starts: a chain of a thousand
+    one-seed batches would otherwise start a thousand pools."""
+    return len(document["seeds"]) > CHUNK_SEEDS or sum(
+        entry["bytes"] for entry in document["warc_files"]) > CHUNK_BYTES
+
+
 class _Refused(Exception):
     """A seed's entry was refused, or its records do not follow one another: no proof here."""
 

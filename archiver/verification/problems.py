@@ -10,12 +10,14 @@ PROBLEMS: dict[str, str] = {
     "manifest-unreadable": "the manifest is not a UTF-8 JSON object",
     "manifest-schema": "the manifest breaks its JSON Schema",
     "manifest-inconsistent": "manifest fields disagree with each other (offsets that do not tile "
-                             "the WARC, record counts, ids that do not follow from the entry)",
+                             "the WARC, record counts, ids, target or source URIs that do not "
+                             "follow from the entry, dependencies, a name listed twice)",
     "snapshot-id": "the snapshot id is not the digest of the manifest's content",
     "sidecar-missing": "no .sha256 sidecar beside the manifest",
     "sidecar-mismatch": "the sidecar is unreadable, does not list the manifest, or records "
                         "another sha256",
-    "chain-broken": "an earlier manifest of the chain is missing, changed or loops",
+    "chain-broken": "an earlier manifest of the chain is missing, changed, unusable, named by "
+                    "another snapshot id, loops or is too long to follow",
     "warc-missing": "a WARC file the manifest lists cannot be opened",
     "warc-size": "a WARC file's size differs from the manifest's",
     "warc-sha256": "a WARC file's sha256 differs from the manifest's",
