@@ -41,9 +41,21 @@ def write_bytes(path: Path, data: bytes) -> None:
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Write a whole file under a temporary name, then rename it into place."""
+    with writing_atomically(path) as stream:
+        stream.write(data)
+
+
+@contextmanager
+def writing_atomically(path: Path) -> Iterator[BinaryIO]:
+    """A stream that becomes `path` when the block ends; an exception in the block (a digest
+    that did not match, a full disk) leaves nothing behind, so output of any size is written as
+    it is made rather than held in memory first."""
     temp = temp_path(path)
     try:
-        write_bytes(temp, data)
+        with open(temp, "xb") as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
         os.replace(temp, path)
     except BaseException:
         discard([temp])
