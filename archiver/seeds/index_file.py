@@ -3,7 +3,8 @@
 People write this file by hand, so the parser is forgiving about layout and strict about content:
 columns are found by their header names in any order, extra columns are kept, prose and headings
 around the table are ignored, and batch fields are optional. A row that cannot be trusted (a
-duplicate, an invalid language tag or date, a blank required cell) stops packing with the line.
+duplicate, a language tag that is malformed or names an unregistered subtag, an invalid date, a
+blank required cell) stops packing with the line.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from archiver.base.dates import parse_capture
-from archiver.detect.bcp47 import is_well_formed
+from archiver.detect.subtags import tag_problem
 from archiver.errors import IndexFileError, where
 from archiver.seeds.types import Batch, Index, Row
 
@@ -196,11 +197,10 @@ def _row(line: str, columns: list[str], path: Path, number: int, blank: list[str
         blank.append(f"line {number}: {seed}: {', '.join(map(repr, missing))} "
                      f"{'is' if len(missing) == 1 else 'are'} blank")
     language = values["language"]
-    if language and not is_well_formed(language):
-        raise IndexFileError(
-            f"{where(path, number)}: {seed}: invalid language tag {language!r} "
-            "(use BCP 47, e.g. en, zh-Hans, pt-BR)"
-        )
+    problem = tag_problem(language) if language else None
+    if problem:
+        raise IndexFileError(f"{where(path, number)}: {seed}: invalid language tag "
+                             f"{language!r}: {problem}")
     try:
         captured = parse_capture(values["captured"] or "unknown")
     except ValueError as err:
