@@ -56,7 +56,7 @@ def _describe(path: str, location: str) -> AddedRow:
             sample = stream.read(SAMPLE)
     except OSError as err:
         raise SeedError(f"{location}: cannot read: {err.strerror}") from None
-    findings = detect(path, sample)
+    findings = detect(path, sample, document=location, complete=len(sample) < SAMPLE)
     encoding = findings.encoding
     language = findings.language.tag if findings.language is not None else NO_LANGUAGE
     found = f"{encoding.encoding or 'binary'} ({encoding.method}, {encoding.confidence} confidence)"
