@@ -25,7 +25,7 @@ from archiver.manifest.events import record as record_event
 from archiver.manifest.loader import Link, load_manifest
 from archiver.manifest.root import is_root
 from archiver.manifest.types import Manifest, RootManifest, SeedEntry
-from archiver.packing.packer import PackResult, packaging_time
+from archiver.packing.packer import PackResult, packaging_time, refuse_out_inside
 from archiver.packing.packer import pack as pack_seeds
 from archiver.seeds.additions import add_rows
 from archiver.seeds.plan import prepare
@@ -116,6 +116,7 @@ def pack(
     """
     limits = Limits(parse_size(shard_size), shard_seeds)
     Deferred(executor, jobs, scheduler)  # a bad name is refused before any work
+    refuse_out_inside(seeds_dir, out)
     work = prepare(seeds_dir, limits)
     with closing(work):  # a sharded batch's seed table is a temporary file
         for warning in work.warnings:
