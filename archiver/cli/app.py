@@ -7,6 +7,7 @@ import json
 import os
 import re
 import sys
+import time
 from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,6 +35,7 @@ from archiver.verification.checker import Report
 from archiver.verification.checker import verify as verify_snapshot
 from archiver.verification.problems import help_text as problems_help
 from archiver.verification.record import record_check
+from archiver.verification.signature import SignatureCheck
 from archiver.warc.compression import DEFAULT
 
 app = typer.Typer(
@@ -220,19 +222,21 @@ def verify(
 
     Example: archiver verify manifests/cac-voice-social-2021.manifest.json --seeds seeds
     """
+    check = _signature_check(signature, allowed_signers, identity)
     with Deferred(executor, jobs, scheduler) as tasks:
         report = verify_snapshot(manifest, warc=warc, fast=fast, seeds_dir=seeds, jobs=jobs,
-                                 executor=tasks)
-    signer = _check_signature(manifest, report, signature, allowed_signers, identity)
+                                 executor=tasks, signature=check)
+    signed = report.signature or {}
     if as_json:
-        typer.echo(json.dumps({**report.to_json(), **signer}, indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:
         _print_report(report)
-        _print_signer(signer)
+        if signed.get("ok"):
+            _say(f"{signed['path']}: good signature by {signed['signer']}")
     if record:
         also = (f"seeds folder {seeds} compared",) if seeds else ()
-        if signer.get("signature", {}).get("ok"):
-            also += (f"signature by {signer['signature']['signer']} checked",)
+        if signed.get("ok"):
+            also += (f"signature by {signed['signer']} checked",)
         event = record_check(manifest, report, date=_now(), also=also)
         _say(f"recorded: {event['type']}, {event['outcome']}, event {event['seq']} of "
              f"{log_path(manifest)}", err=as_json)
@@ -381,22 +385,13 @@ def _language(seed: SeedEntry) -> str:
             f"{detected['detector']}, confidence {detected['confidence']})")
 
 
-def _check_signature(manifest: Path, report: Report, signature: Path | None,
-                     allowed_signers: Path | None, identity: str | None) -> dict[str, Any]:
+def _signature_check(signature: Path | None, allowed_signers: Path | None,
+                     identity: str | None) -> SignatureCheck | None:
     if signature is None and allowed_signers is None:
-        return {}
+        return None
     if signature is None or allowed_signers is None:
         raise InputError("--signature and --allowed-signers go together")
-    from archiver.share.signing import check_signature
-
-    signer = check_signature(manifest, report, signature=signature,
-                             allowed_signers=allowed_signers, identity=identity)
-    return {"signature": {"path": str(signature), "ok": signer is not None, "signer": signer}}
-
-
-def _print_signer(signer: dict[str, Any]) -> None:
-    if signer.get("signature", {}).get("ok"):
-        _say(f"{signer['signature']['path']}: good signature by {signer['signature']['signer']}")
+    return SignatureCheck(signature, allowed_signers, now=int(time.time()), identity=identity)
 
 
 @app.command()
