@@ -52,12 +52,13 @@ def add_rows(seeds_dir: Path) -> list[AddedRow]:
 
 
 def _describe(path: str, folder: str) -> AddedRow:
+    location = os.path.join(folder, path)
     try:
         with open(open_seed(folder, path), "rb") as stream:
             sample = stream.read(SAMPLE)
     except OSError as err:
-        raise SeedError(f"{os.path.join(folder, path)}: cannot read: {why(err)}") from None
-    findings = detect(path, sample)
+        raise SeedError(f"{location}: cannot read: {why(err)}") from None
+    findings = detect(path, sample, document=location, complete=len(sample) < SAMPLE)
     encoding = findings.encoding
     language = findings.language.tag if findings.language is not None else NO_LANGUAGE
     found = f"{encoding.encoding or 'binary'} ({encoding.method}, {encoding.confidence} confidence)"
