@@ -8,6 +8,7 @@ overrides detection, and the tool's own guess must stay labelled as detected.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from archiver.detect.language import NO_LANGUAGE
 from archiver.errors import SeedError
 from archiver.seeds.folder import find_seeds
 from archiver.seeds.index_file import INDEX_NAME, normalized_cells, read_index
-from archiver.seeds.reading import SAMPLE
+from archiver.seeds.reading import SAMPLE, open_seed, why
 
 NEW_INDEX = ("# {title}\n\n- title: {title}\n\n"
              "| file | title | source | language | captured | notes |\n"
@@ -42,7 +43,7 @@ def add_rows(seeds_dir: Path) -> list[AddedRow]:
         text = NEW_INDEX.format(title=seeds_dir.resolve().name or "Seeds")
         columns = ("file", "title", "source", "language", "captured", "notes")
         listed = set()
-    added = [_describe(seed.path, seed.location) for seed in find_seeds(seeds_dir)
+    added = [_describe(seed.path, seed.folder) for seed in find_seeds(seeds_dir)
              if seed.path not in listed]
     if added:
         lines = [_line(columns, row) for row in added]
@@ -50,13 +51,14 @@ def add_rows(seeds_dir: Path) -> list[AddedRow]:
     return added
 
 
-def _describe(path: str, location: str) -> AddedRow:
+def _describe(path: str, folder: str) -> AddedRow:
+    location = os.path.join(folder, path)
     try:
-        with open(location, "rb") as stream:
+        with open(open_seed(folder, path), "rb") as stream:
             sample = stream.read(SAMPLE)
     except OSError as err:
-        raise SeedError(f"{location}: cannot read: {err.strerror}") from None
-    findings = detect(path, sample)
+        raise SeedError(f"{location}: cannot read: {why(err)}") from None
+    findings = detect(path, sample, document=location, complete=len(sample) < SAMPLE)
     encoding = findings.encoding
     language = findings.language.tag if findings.language is not None else NO_LANGUAGE
     found = f"{encoding.encoding or 'binary'} ({encoding.method}, {encoding.confidence} confidence)"
