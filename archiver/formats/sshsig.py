@@ -9,8 +9,9 @@ made for archiver cannot be passed off as, say, a git commit signature.
 `verify` gives the verdict `ssh-keygen -Y verify` (OpenSSH 9.2) gives for the same signature,
 allowed_signers file, principal, namespace and time: the armor must start the file exactly, the
 blob must hold nothing after its fields, and the key, the signature blob (`ssh_keys`) and the
-allowed_signers lines (`allowed_signers`) are read with OpenSSH's rules. Certificates,
-security-key (`sk-`) and DSA keys are refused.
+allowed_signers lines (`allowed_signers`) are read with OpenSSH's rules, and so are
+certificates (`ssh_certificates`). DSA keys are refused, and so are webauthn-style
+security-key signatures.
 
 Signing keys: Ed25519, ECDSA (P-256, P-384, P-521) and RSA of 1,024 bits or more (signed as
 rsa-sha2-512), in OpenSSH's private key format without a passphrase (archiver never prompts),
@@ -31,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from archiver.base.regular import TooLarge, read_regular
 from archiver.formats.allowed_signers import Skipped, allows, read_lines
+from archiver.formats.ssh_certificates import Certificate, SigningKey, parse_key
 from archiver.formats.ssh_keys import CURVES, PublicKey, parse_public_key
 from archiver.formats.ssh_wire import Reader, SignatureError, b64decode, mpint, string
 
@@ -41,6 +43,7 @@ END = "-----END SSH SIGNATURE-----"
 MAGIC = b"SSHSIG"
 HASH_ALGORITHM = "sha512"
 _HASHES = (b"sha256", b"sha512")
+_RSA_SIGNATURES = (b"rsa-sha2-512", b"rsa-sha2-256")
 MAX_KEY_FILE = 1 << 20
 
 PrivateKey = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
@@ -88,13 +91,17 @@ def verify(message: bytes, signature: bytes, allowed_signers: bytes, *, now: int
             continue
         why = allows(line, key, identity=wanted, namespace=namespace.encode(), now=now)
         if not why:
-            return identity if identity is not None else _principals(line.principals)
-        if why != "no" and line.key == key and len(reasons) < 3:
+            if identity is not None:
+                return identity
+            if isinstance(key, Certificate):
+                return _principals(b",".join(key.principals_for(line.principals, now)))
+            return _principals(line.principals)
+        if why != "no" and len(reasons) < 3:
             reasons.append(why)
     raise SignatureError(_refusal(key, identity, reasons, skipped, unreadable))
 
 
-def _refusal(key: PublicKey, identity: str | None, reasons: list[str],
+def _refusal(key: SigningKey, identity: str | None, reasons: list[str],
              skipped: list[Skipped], unreadable: int) -> str:
     said = f"key {key.fingerprint()} ({key.name})"
     if reasons:
@@ -128,7 +135,7 @@ def _dearmor(text: bytes) -> bytes:
     return blob
 
 
-def _parse(blob: bytes, namespace: bytes) -> tuple[PublicKey, bytes, bytes]:
+def _parse(blob: bytes, namespace: bytes) -> tuple[SigningKey, bytes, bytes]:
     """The key, signature blob and hash name of an SSHSIG blob made in `namespace`."""
     reader = Reader(blob)
     if reader.take(6) != MAGIC or reader.u32() > 1:
@@ -138,7 +145,10 @@ def _parse(blob: bytes, namespace: bytes) -> tuple[PublicKey, bytes, bytes]:
     reader.end()
     if hash_name not in _HASHES:
         raise SignatureError(f"malformed signature: unsupported hash {_text(hash_name)}")
-    key = parse_public_key(key_blob)
+    key = parse_key(key_blob)
+    if key.kind == "rsa" and Reader(signature_blob).cstring() not in _RSA_SIGNATURES:
+        raise SignatureError("malformed signature: an RSA signature here must be rsa-sha2-256 "
+                             "or rsa-sha2-512")
     if found != namespace:
         raise SignatureError(f"signature is for namespace {_text(found)}, "
                              f"not {_text(namespace)}")
