@@ -29,6 +29,7 @@ KEY_TYPES = {  # name -> ssh-keygen arguments
     "rsa-1024": ["-t", "rsa", "-b", "1024"],
     "rsa-2048": ["-t", "rsa", "-b", "2048"],
     "rsa-3072": ["-t", "rsa", "-b", "3072"],
+    "dsa": ["-t", "dsa"],
 }
 _FOLDER = Path(tempfile.mkdtemp(prefix="archiver-ssh-keys-"))
 

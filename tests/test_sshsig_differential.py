@@ -41,6 +41,7 @@ from archiver.formats.sshsig import _signed_data, sign
 MESSAGE = b"the manifest's bytes\n\x00\xff"
 ME = "alice@example.com"
 L = 2**252 + 27742317777372353535851937790883648493
+P25519 = 2**255 - 19
 ORDERS = {"ecdsa-p256": 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551}
 
 
@@ -119,7 +120,7 @@ def per_key_type(kind: str) -> dict[str, Callable[[], Case]]:
     other = "ed25519" if kind != "ed25519" else "ecdsa-p256"
     return {
         "good": lambda: Case(good(kind), line(kind)),
-        "signed by archiver": lambda: Case(ours(), line(kind)),
+        **({"signed by archiver": lambda: Case(ours(), line(kind))} if kind != "dsa" else {}),
         "sha256 hash": lambda: Case(keygen_signature(kind, MESSAGE, hashalg="sha256"), line(kind)),
         "message changed": lambda: Case(good(kind), line(kind), message=MESSAGE + b"!"),
         "signed for git": lambda: Case(keygen_signature(kind, MESSAGE, "git"), line(kind)),
@@ -192,6 +193,19 @@ CASES.update({
         line("ecdsa-p384")),
     "ecdsa: s changed": lambda: Case(ecdsa_numbers(
         "ecdsa-p384", lambda r, s: (mp(r), mp(s ^ 1))), line("ecdsa-p384")),
+    # DSA: r and s, 20 bytes each
+    "dsa: r is zero": lambda: Case(with_signature(
+        "dsa", bytes(20) + strings(fields("dsa").signature)[1][20:]), line("dsa")),
+    "dsa: s is 2^160 - 1": lambda: Case(with_signature(
+        "dsa", strings(fields("dsa").signature)[1][:20] + b"\xff" * 20), line("dsa")),
+    "dsa: 41 bytes": lambda: Case(with_signature(
+        "dsa", strings(fields("dsa").signature)[1] + b"\0"), line("dsa")),
+    # Ed25519 keys at odd points: both verifiers do the same arithmetic
+    **{f"ed25519: key and R at {name}": (lambda a=a, r=r: edge_point_case(a, r))
+       for name, a, r in [("the neutral point", 1, 1), ("y = p + 1", P25519 + 1, 1),
+                          ("the neutral point, sign bit set", 1 | 1 << 255, 1),
+                          ("y = 0", 0, 1), ("y = 2^255 - 1", 2**255 - 1, 1),
+                          ("R = p + 1", 1, P25519 + 1), ("R sign bit set", 1, 1 | 1 << 255)]},
     # the signature file
     "armor: CRLF": lambda: Case(good().replace(b"\n", b"\r\n"), line()),
     "armor: blank line first": lambda: Case(b"\n" + good(), line()),
@@ -228,6 +242,14 @@ CASES.update({
         "ed25519", strings(fields().signature)[1], b"ssh-ed25519\0"), line()),
     "blob: empty signature": lambda: Case(replace(fields(), signature=b"").armored(), line()),
 })
+
+
+def edge_point_case(a: int, r: int) -> Case:
+    """A "signature" with S = 0 by an Ed25519 key whose point is encoded as `a`."""
+    blob = wire(b"ssh-ed25519") + wire(a.to_bytes(32, "little"))
+    raw = r.to_bytes(32, "little") + bytes(32)
+    signature = Fields(blob, b"archiver", b"", b"sha512", wire(b"ssh-ed25519") + wire(raw))
+    return Case(signature.armored(), f"{ME} ssh-ed25519 {base64.b64encode(blob).decode()}")
 
 
 def small_rsa_case(bits: int) -> Case:
@@ -353,7 +375,7 @@ def mutate(data: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
 
 EDITS = st.lists(st.tuples(st.integers(0, 4000), st.integers(0, 3), st.binary(max_size=3)),
                  min_size=1, max_size=3)
-KINDS = st.sampled_from(["ed25519", "ecdsa-p256", "rsa-2048", "ed25519-sk", "ecdsa-sk"])
+KINDS = st.sampled_from(["ed25519", "ecdsa-p256", "rsa-2048", "dsa", "ed25519-sk", "ecdsa-sk"])
 
 
 def any_good(kind: str) -> bytes:
@@ -550,6 +572,8 @@ CASES.update({
     "cert: an ECDSA P-521 CA": lambda: cert_case(ca_line("ecdsa-p521"), ca_kind="ecdsa-p521"),
     "cert: an RSA key certified": lambda: cert_case(ca_line(), kind="rsa-2048"),
     "cert: an Ed25519 key certified": lambda: cert_case(ca_line(), kind="ed25519"),
+    "cert: a DSA key certified": lambda: cert_case(ca_line(), kind="dsa"),
+    "cert: a DSA CA": lambda: cert_case(ca_line("dsa"), ca_kind="dsa"),
     "cert: namespaces git on the line": lambda: cert_case(
         ca_line(options='cert-authority,namespaces="git"')),
     "cert: the line expired": lambda: cert_case(

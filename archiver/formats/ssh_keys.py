@@ -10,8 +10,9 @@ an RSA signature no longer than the modulus (a shorter one is padded with zeros)
 
 Security keys (`sk-ssh-ed25519@openssh.com`, `sk-ecdsa-sha2-nistp256@openssh.com`) sign the
 hash of their application, their flags and counter, and the hash of the data; user presence is
-not required (ssh-keygen -Y verify does not require it). DSA keys are refused with a reason,
-and so are webauthn-style security-key signatures, though ssh-keygen may accept one.
+not required (ssh-keygen -Y verify does not require it). DSA (`ssh-dss`, SHA-1) is checked as
+OpenSSH 9.2 still checks it. Webauthn-style security-key signatures are refused, though
+ssh-keygen may accept one.
 Certificates are read in `ssh_certificates`, their keys' fields here (`read_key_fields`).
 """
 
@@ -61,19 +62,19 @@ CURVES = {curve.name: curve for curve in [
           ec.SECP521R1(), hashes.SHA512),
 ]}
 
-# Every name OpenSSH gives a key type, to the kind archiver checks (None: known, not supported).
+# Every name OpenSSH gives a key type, to its kind (None: a certificate, not a plain key).
 _NAMES: dict[str, str | None] = {
     "ssh-ed25519": "ed25519", "ssh-rsa": "rsa", "rsa-sha2-256": "rsa", "rsa-sha2-512": "rsa",
     **{f"ecdsa-sha2-{name}": "ecdsa" for name in CURVES},
     "sk-ssh-ed25519@openssh.com": "ed25519-sk", "sk-ecdsa-sha2-nistp256@openssh.com": "ecdsa-sk",
-    "webauthn-sk-ecdsa-sha2-nistp256@openssh.com": "ecdsa-sk", "ssh-dss": None,
+    "webauthn-sk-ecdsa-sha2-nistp256@openssh.com": "ecdsa-sk", "ssh-dss": "dsa",
     **dict.fromkeys(f"{name}-cert-v01@openssh.com" for name in [
         "ssh-ed25519", "sk-ssh-ed25519", "ssh-rsa", "rsa-sha2-256", "rsa-sha2-512", "ssh-dss",
         "sk-ecdsa-sha2-nistp256", *(f"ecdsa-sha2-{name}" for name in CURVES)]),
 }
 # Short names, matched without case, and only inside a blob (sshkey_type_from_name).
 _SHORT_NAMES: dict[str, str | None] = {"ed25519": "ed25519", "rsa": "rsa", "ecdsa": "ecdsa",
-                                       "dsa": None, "ed25519-sk": "ed25519-sk",
+                                       "dsa": "dsa", "ed25519-sk": "ed25519-sk",
                                        "ecdsa-sk": "ecdsa-sk"}
 _SK_NAMES = {"ed25519-sk": "sk-ssh-ed25519@openssh.com",
              "ecdsa-sk": "sk-ecdsa-sha2-nistp256@openssh.com"}
@@ -86,8 +87,7 @@ def key_kind(name: str, *, in_blob: bool) -> str:
     if name in _NAMES or (in_blob and name.lower() in _SHORT_NAMES):
         kind = _NAMES.get(name) or short
         if kind is None:
-            raise SignatureError(f"unsupported key type {name} (archiver checks Ed25519, "
-                                 "ECDSA, RSA and sk- keys and their certificates, not DSA)")
+            raise SignatureError(f"{name} is a certificate where OpenSSH reads only a key")
         return kind
     raise SignatureError(f"unknown key type {name!r}")
 
@@ -103,13 +103,13 @@ class PublicKey:
 
     @property
     def name(self) -> str:
-        names = {"ed25519": "ssh-ed25519", "rsa": "ssh-rsa", **_SK_NAMES}
+        names = {"ed25519": "ssh-ed25519", "rsa": "ssh-rsa", "dsa": "ssh-dss", **_SK_NAMES}
         return names.get(self.kind, f"ecdsa-sha2-{self.curve}")
 
     def blob(self) -> bytes:
         """The key as OpenSSH writes it (what its fingerprint is taken over)."""
         head = string(self.name.encode())
-        if self.kind == "rsa":
+        if self.kind in ("rsa", "dsa"):
             return head + b"".join(mpint(value) for value in self.numbers)
         if isinstance(self.numbers, bytes):
             body = string(self.numbers)
@@ -141,6 +141,8 @@ class PublicKey:
         reader.end()
         if self.kind == "ed25519":
             return _ed25519_check(self, raw, data)
+        if self.kind == "dsa":
+            return _dsa_check(self, raw, data)
         return _ecdsa_check(self, raw, data)
 
 
@@ -163,6 +165,8 @@ def read_key_fields(name: str, kind: str, reader: Reader) -> PublicKey:
         full = name if kind == "ecdsa" or name not in _NAMES else "ecdsa-sha2-nistp256"
         key = _ecdsa_key(full, reader)  # a short name such as ECDSA has no curve: refused
         key = replace(key, kind=kind)
+    elif kind == "dsa":
+        key = PublicKey("dsa", "", tuple(reader.bignum() for _ in range(4)))  # p, q, g, y
     else:
         e, n = reader.bignum(), reader.bignum()
         if n.bit_length() < RSA_MINIMUM_BITS:
@@ -221,6 +225,24 @@ def _ecdsa_check(key: PublicKey, raw: bytes, data: bytes) -> bool:
     except InvalidSignature:
         return False
     return True
+
+
+def _dsa_check(key: PublicKey, raw: bytes, data: bytes) -> bool:
+    """DSA over SHA-1 as OpenSSH (r and s of 20 bytes each) and OpenSSL's dsa_do_verify check
+    it, in plain integers."""
+    p, q, g, y = key.numbers
+    assert isinstance(p, int) and isinstance(q, int) and isinstance(g, int) and isinstance(y, int)
+    if len(raw) != 40 or q.bit_length() not in (160, 224, 256) or p.bit_length() > 10000:
+        return False
+    r, s = int.from_bytes(raw[:20], "big"), int.from_bytes(raw[20:], "big")
+    if not (0 < r < q and 0 < s < q) or p % 2 == 0:
+        return False
+    try:
+        w = pow(s, -1, q)
+    except ValueError:  # no inverse: OpenSSL fails too
+        return False
+    digest = int.from_bytes(hashlib.sha1(data).digest(), "big")
+    return pow(g, digest * w % q, p) * pow(y, r * w % q, p) % p % q == r
 
 
 def _sk_verify(key: PublicKey, reader: Reader, data: bytes) -> bool:

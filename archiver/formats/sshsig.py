@@ -10,8 +10,7 @@ made for archiver cannot be passed off as, say, a git commit signature.
 allowed_signers file, principal, namespace and time: the armor must start the file exactly, the
 blob must hold nothing after its fields, and the key, the signature blob (`ssh_keys`) and the
 allowed_signers lines (`allowed_signers`) are read with OpenSSH's rules, and so are
-certificates (`ssh_certificates`). DSA keys are refused, and so are webauthn-style
-security-key signatures.
+certificates (`ssh_certificates`). Webauthn-style security-key signatures are refused.
 
 Signing keys: Ed25519, ECDSA (P-256, P-384, P-521) and RSA of 1,024 bits or more (signed as
 rsa-sha2-512), in OpenSSH's private key format without a passphrase (archiver never prompts),
@@ -167,11 +166,15 @@ def _signed_data(namespace: bytes, hash_name: bytes, message: bytes) -> bytes:
 
 def _load_private_key(path: Path) -> tuple[PrivateKey, PublicKey]:
     data = _read_key_file(path)
-    if _is_encrypted(data):
+    cipher, key_type = _container(data)
+    if cipher not in (None, b"none"):
         raise SigningKeyError(
             f"key is passphrase-protected: {path} (use a key without a passphrase, "
             "or sign with ssh-keygen -Y sign -n archiver)"
         )
+    if key_type == b"ssh-dss":
+        raise SigningKeyError(f"DSA key: {path} (archiver checks DSA signatures but makes none: "
+                              "1,024 bits and SHA-1; sign with an Ed25519 key)")
     try:
         key = serialization.load_ssh_private_key(data, password=None)
     except (ValueError, TypeError, UnsupportedAlgorithm) as err:
@@ -203,18 +206,23 @@ def _read_key_file(path: Path) -> bytes:
         raise SigningKeyError(f"cannot read signing key {path}: {err}") from None
 
 
-def _is_encrypted(data: bytes) -> bool:
-    """True for an OpenSSH private key whose cipher is not "none" (it has a passphrase)."""
+def _container(data: bytes) -> tuple[bytes | None, bytes | None]:
+    """The cipher and the type of the first key of an OpenSSH private key file (PROTOCOL.key),
+    None where it is not one: then the real parser says what is wrong."""
     lines = data.decode("ascii", "replace").strip().split("\n")
     if not lines or lines[0].strip() != "-----BEGIN OPENSSH PRIVATE KEY-----":
-        return False
+        return None, None
     raw = b64decode("".join(line for line in lines[1:] if not line.startswith("-----")).encode())
     if raw is None or not raw.startswith(b"openssh-key-v1\0"):
-        return False  # let the real parser report what is wrong
+        return None, None
+    reader = Reader(raw[len(b"openssh-key-v1\0"):])
     try:
-        return Reader(raw[len(b"openssh-key-v1\0"):]).string() != b"none"
+        cipher = reader.string()
+        reader.string()  # kdf name
+        reader.string()  # kdf options
+        return cipher, (Reader(reader.string()).cstring() if reader.u32() else None)
     except SignatureError:
-        return False
+        return None, None
 
 
 def _sign_raw(key: PrivateKey, data: bytes) -> bytes:
