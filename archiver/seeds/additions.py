@@ -1,8 +1,10 @@
 """Append INDEX.md rows for seeds that have none, with what the tool can find filled in.
 
-The detected language goes in the `language` cell and the encoding into `notes`; `source` and
-`captured` stay blank because only a person knows them, and `pack` refuses the rows until they
-are filled. The charset column is never filled here: a value there is a declaration, which
+The `language` cell gets the language the document declares itself (HTML lang, xml:lang, a
+PDF's /Lang) or else a detection at or above the threshold, and the notes say which; anything
+less sure is `und`, for a person to correct, since a guess written there would read as declared
+(text that is not prose gets `zxx`). The encoding goes into `notes`; `source` and `captured`
+stay blank because only a person knows them, and `pack` refuses the rows until they are filled. The charset column is never filled here: a value there is a declaration, which
 overrides detection, and the tool's own guess must stay labelled as detected.
 """
 
@@ -12,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archiver.base.atomic import write_atomically
-from archiver.detect.findings import detect
-from archiver.detect.language import NO_LANGUAGE
+from archiver.detect.bcp47 import is_well_formed
+from archiver.detect.findings import Findings, detect
+from archiver.detect.language import NO_LANGUAGE, UNDETERMINED, normalize_tag
 from archiver.errors import SeedError
 from archiver.seeds.folder import find_seeds
 from archiver.seeds.index_file import INDEX_NAME, normalized_cells, read_index
@@ -29,6 +32,7 @@ class AddedRow:
     path: str
     language: str
     encoding: str
+    language_from: str = ""  # the note saying where the language came from
 
 
 def add_rows(seeds_dir: Path) -> list[AddedRow]:
@@ -56,16 +60,31 @@ def _describe(path: str, location: str) -> AddedRow:
             sample = stream.read(SAMPLE)
     except OSError as err:
         raise SeedError(f"{location}: cannot read: {err.strerror}") from None
-    findings = detect(path, sample, document=location, complete=len(sample) < SAMPLE)
+    findings = detect(path, sample, location=location, complete=len(sample) < SAMPLE)
     encoding = findings.encoding
-    language = findings.language.tag if findings.language is not None else NO_LANGUAGE
+    language, language_from = _language(findings)
     found = f"{encoding.encoding or 'binary'} ({encoding.method}, {encoding.confidence} confidence)"
-    return AddedRow(path, language, found)
+    return AddedRow(path, language, found, language_from)
+
+
+def _language(findings: Findings) -> tuple[str, str]:
+    """The language cell for a new row, and the note saying where it came from."""
+    own, found = findings.text.declared.language, findings.language
+    if own and is_well_formed(own):
+        return normalize_tag(own), "language declared by the document"
+    if found is None:
+        return NO_LANGUAGE, "no text"
+    if found.determined:
+        return found.tag, f"language detected ({found.confidence}% confidence)"
+    if found.tag == NO_LANGUAGE:
+        return NO_LANGUAGE, f"not prose ({findings.text_kind})"
+    guess = f", best guess {found.guess} at {found.confidence}%" if found.guess else ""
+    return UNDETERMINED, f"language undetermined{guess}: please fill it in"
 
 
 def _line(columns: tuple[str, ...], row: AddedRow) -> str:
     values = {"file": row.path, "language": row.language,
-              "notes": f"added by archiver add: encoding {row.encoding}, language detected"}
+              "notes": f"added by archiver add: encoding {row.encoding}, {row.language_from}"}
     cells = [values.get(column, "").replace("|", "\\|") for column in columns]
     return "| " + " | ".join(cells) + " |"
 
