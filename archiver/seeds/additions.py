@@ -10,17 +10,18 @@ overrides detection, and the tool's own guess must stay labelled as detected.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from archiver.base.atomic import write_atomically
-from archiver.detect.bcp47 import is_well_formed
 from archiver.detect.findings import Findings, detect
 from archiver.detect.language import NO_LANGUAGE, UNDETERMINED, normalize_tag
+from archiver.detect.subtags import tag_problem
 from archiver.errors import SeedError
 from archiver.seeds.folder import find_seeds
 from archiver.seeds.index_file import INDEX_NAME, normalized_cells, read_index
-from archiver.seeds.reading import SAMPLE
+from archiver.seeds.reading import SAMPLE, open_seed, why
 
 NEW_INDEX = ("# {title}\n\n- title: {title}\n\n"
              "| file | title | source | language | captured | notes |\n"
@@ -46,7 +47,7 @@ def add_rows(seeds_dir: Path) -> list[AddedRow]:
         text = NEW_INDEX.format(title=seeds_dir.resolve().name or "Seeds")
         columns = ("file", "title", "source", "language", "captured", "notes")
         listed = set()
-    added = [_describe(seed.path, seed.location) for seed in find_seeds(seeds_dir)
+    added = [_describe(seed.path, seed.folder) for seed in find_seeds(seeds_dir)
              if seed.path not in listed]
     if added:
         lines = [_line(columns, row) for row in added]
@@ -54,12 +55,13 @@ def add_rows(seeds_dir: Path) -> list[AddedRow]:
     return added
 
 
-def _describe(path: str, location: str) -> AddedRow:
+def _describe(path: str, folder: str) -> AddedRow:
+    location = os.path.join(folder, path)
     try:
-        with open(location, "rb") as stream:
+        with open(open_seed(folder, path), "rb") as stream:
             sample = stream.read(SAMPLE)
     except OSError as err:
-        raise SeedError(f"{location}: cannot read: {err.strerror}") from None
+        raise SeedError(f"{location}: cannot read: {why(err)}") from None
     findings = detect(path, sample, location=location, complete=len(sample) < SAMPLE)
     encoding = findings.encoding
     language, language_from = _language(findings)
@@ -70,7 +72,7 @@ def _describe(path: str, location: str) -> AddedRow:
 def _language(findings: Findings) -> tuple[str, str]:
     """The language cell for a new row, and the note saying where it came from."""
     own, found = findings.text.declared.language, findings.language
-    if own and is_well_formed(own):
+    if own and tag_problem(own) is None:
         return normalize_tag(own), "language declared by the document"
     if found is None:
         return NO_LANGUAGE, "no text"
