@@ -203,7 +203,7 @@ def test_add_writes_a_language_only_from_the_document_or_a_sure_detection(tmp_pa
     (seeds / "guess.txt").write_text("Tokyo Paris Berlin Madrid Roma Lisboa Warszawa")
     (seeds / "style.css").write_text("body { color: red; }\np { margin: 0; }\n")
     assert run("add", seeds).returncode == 0
-    rows = {line.split(" | ")[0].lstrip("| "): line
+    rows = {line.split(" | ")[0].lstrip("| ").strip("`"): line
             for line in (seeds / "INDEX.md").read_text().splitlines() if line.startswith("| ")}
     assert "| pt-BR |" in rows["declared.html"] and "declared by the document" in rows[
         "declared.html"]
