@@ -70,3 +70,39 @@ def test_out_inside_the_seeds_folder_is_refused_before_anything_is_written(tmp_p
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
     with pytest.raises(archiver.InputError, match="inside the seeds folder"):
         archiver.pack(seeds, out_dir=out, packaged=datetime(2024, 5, 1, tzinfo=timezone.utc))
+
+
+def make_deep(root: Path, path: str, data: bytes) -> None:
+    """Create `root/path` through descriptors (a path past PATH_MAX cannot be made whole)."""
+    *folders, name = path.split("/")
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    for part in folders:
+        try:
+            os.mkdir(part, dir_fd=fd)
+        except FileExistsError:
+            pass
+        child = os.open(part, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+        os.close(fd)
+        fd = child
+    out = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644, dir_fd=fd)
+    os.write(out, data)
+    os.close(out)
+    os.close(fd)
+
+
+@pytest.mark.parametrize("path", [
+    # 4,090 bytes: within PATH_MAX below the folder, past it from the file system's root
+    "/".join([f"{i:02d}" + "p" * 248 for i in range(16)] + ["f" * 70 + ".txt"]),
+    "/".join(["d"] * 400 + ["leaf.txt"]),  # 400 folders deep
+], ids=["near PATH_MAX", "400 deep"])
+def test_long_paths_round_trip_under_the_same_names(tmp_path, path):
+    seeds = make_seeds(tmp_path / "seeds", {"short.txt": b"short\n"},
+                       rows=[("short.txt", "Short", "https://example.org/s", "en", "2021", ""),
+                             (path, "Deep", "https://example.org/d", "en", "2021", "")])
+    make_deep(seeds, path, b"deep down\n")
+    manifest = pack(seeds, tmp_path / "out")
+    checked = run("verify", manifest, "--seeds", seeds)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    restored = run("extract", manifest, "--to", tmp_path / "to", "--quiet")
+    assert restored.returncode == 0, restored.stderr
+    assert tree(tmp_path / "to") == {"short.txt": b"short\n", path: b"deep down\n"}

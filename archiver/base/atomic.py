@@ -113,12 +113,16 @@ class HashingWriter:
         self._stream.flush()
 
 
-def same_bytes(a: Path, b: Path) -> bool:
-    """True if both files exist and hold the same bytes (compared in blocks)."""
+def same_bytes(a: str | Path, b: str | Path, *, dir_fd: int | None = None) -> bool:
+    """True if both files exist and hold the same bytes (compared in blocks); with `dir_fd`,
+    both are names in that folder, opened without following a link."""
+    def opener(path: str, flags: int) -> int:
+        return os.open(path, flags | (os.O_NOFOLLOW if dir_fd is not None else 0), dir_fd=dir_fd)
+
     try:
-        if a.stat().st_size != b.stat().st_size:
+        if os.stat(a, dir_fd=dir_fd).st_size != os.stat(b, dir_fd=dir_fd).st_size:
             return False
-        with open(a, "rb") as left, open(b, "rb") as right:
+        with open(a, "rb", opener=opener) as left, open(b, "rb", opener=opener) as right:
             while True:
                 block_a, block_b = left.read(1 << 20), right.read(1 << 20)
                 if block_a != block_b:

@@ -243,8 +243,7 @@ def _write_snapshot(work: Plan, temps: list[Path], warc_file: str, packaged: dat
                 records, duplicate = _place(output, item, context, seen, file.path)
                 writer.add(item.text, item.snapshot_text, records, duplicate)
                 tally.add(item, duplicate, context)
-                if item.warning:
-                    warnings.append(item.warning)
+                warnings.extend(item.warnings)
                 if on_progress:
                     on_progress(item.size)
             _sync(stream)
