@@ -19,6 +19,9 @@ IN_FLIGHT_PER_WORKER = 3  # enough to keep every worker busy, few enough to boun
 
 
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+# Looked up here, in the parent: a forked child must not dlopen (another thread of the parent may
+# have held the loader's lock when it forked, and the child would wait for it forever).
+_prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
 
 
 def default_jobs() -> int:
@@ -45,8 +48,8 @@ def end_with_parent(parent: int) -> None:
     parent was killed (kill -9 included) would otherwise wait forever on the task queue, whose
     write end it holds itself. The kernel sends SIGKILL when the parent goes (Linux); a parent
     gone before that was asked for is seen by the parent id having changed."""
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if _prctl is not None:
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:
         os._exit(1)
 
