@@ -64,6 +64,38 @@ def test_invalid_language_tag(tmp_path, tag):
     pack_fails(seeds, tmp_path / "out", "INDEX.md:", "a.txt", "invalid language tag")
 
 
+@pytest.mark.parametrize(("tag", "subtag", "likely"), [
+    ("jp", "'jp' is not a registered language subtag", "did you mean 'ja'?"),
+    ("jp-JP", "'jp' is not a registered language subtag", "did you mean 'ja-JP'?"),
+    ("eng", "'eng' is not a registered language subtag", "did you mean 'en'?"),
+    ("en-UK", "'UK' is not a registered region subtag", "did you mean 'en-GB'?"),
+    ("qz", "'qz' is not a registered language subtag", ""),
+    ("zh-Hanz", "'Hanz' is not a registered script subtag", ""),
+    ("es-999", "'999' is not a registered region subtag", ""),
+    ("de-1902", "'1902' is not a registered variant subtag", ""),
+    ("de-1901-1901", "'1901' is repeated", ""),
+    ("en-aao", "'aao' is not a registered extlang subtag", ""),
+])
+def test_unregistered_language_subtag(tmp_path, tag, subtag, likely):
+    """Well formed, but naming nothing in the IANA registry: refused, naming the tag, the seed
+    and the subtag, with the likely tag where there is one."""
+    seeds = make_seeds(tmp_path / "s", GOOD, rows=[row("a.txt"), row("b.txt", language=tag)])
+    result = run("pack", seeds, "--out", tmp_path / "out", "--date", "2024-01-01")
+    assert_one_line_error(result, 2, "INDEX.md:", "b.txt", f"invalid language tag {tag!r}",
+                          subtag, likely)
+    assert ("did you mean" in result.stderr) is bool(likely)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("tag", ["ja", "zh-yue", "zh-min-nan", "i-klingon", "qaa", "en-QM",
+                                 "sl-rozaj-biske", "de-CH-1996", "en-a-bbb-x-ccc", "x-whatever",
+                                 "iw", "und", "zxx", "es-419", "en-u-ca-gregory"])
+def test_registered_language_tags_pack(tmp_path, tag):
+    seeds = make_seeds(tmp_path / "s", GOOD, rows=[row("a.txt", language=tag), row("b.txt")])
+    result = run("pack", seeds, "--out", tmp_path / "out", "--date", "2024-01-01", "--quiet")
+    assert result.returncode == 0, result.stderr
+
+
 @pytest.mark.parametrize("date", ["2021-13-01", "18/03/2021", "2021-02-30", "yesterday",
                                   "2021-03-18T10:00:00+02:00"])
 def test_invalid_date(tmp_path, date):

@@ -22,6 +22,7 @@ from fastwarc.warc import ArchiveIterator, WarcRecordType
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_share import export_all, mixed, repo_copy  # noqa: F401 (fixtures)
+from test_times import fractional  # noqa: F401 (fixture)
 
 from archiver.base.uris import target_uri
 from archiver.share.alias import alias_url
@@ -69,9 +70,10 @@ def warc_of(manifest: Path) -> Path:
     return manifest.with_name(entry["name"])
 
 
-@pytest.fixture(params=["repo", "mixed"])
+@pytest.fixture(params=["repo_copy", "mixed", "fractional"])
 def snapshot(request: pytest.FixtureRequest) -> Path:
-    return request.getfixturevalue("repo_copy" if request.param == "repo" else "mixed")
+    """The committed snapshot, awkward names and a revisit, capture times with fractions."""
+    return request.getfixturevalue(request.param)
 
 
 def test_warcio_check_passes(snapshot: Path) -> None:

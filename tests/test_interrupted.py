@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import importlib
 import os
 import resource
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from faultlib import PACKAGED, assert_one_line_error, make_seeds, run_cli
+from test_orphans import assert_killed_without_survivors, started
 
 import archiver.base.digests
 import archiver.seeds.reading
@@ -48,24 +51,17 @@ def visible(folder: Path) -> list[str]:
 def test_kill_9_during_pack_leaves_no_manifest_and_a_rerun_succeeds(tmp_path: Path):
     seeds = big_seeds(tmp_path / "seeds", 200 << 20)
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "archiver", "pack", seeds, "--out", out, "-q",
-               "--date", "2024-01-01T00:00:00Z"]
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 30
-        while not (out.exists() and any(p.name.endswith(".partial") for p in out.iterdir())):
-            assert child.poll() is None and time.monotonic() < deadline, "pack ended too soon"
-            time.sleep(0.01)
-        time.sleep(0.3)
-        assert child.poll() is None, "pack ended before it could be killed"
-        child.kill()
-    finally:
-        child.wait(timeout=30)
-        child.stderr.close()
+    command = ["pack", seeds, "--out", out, "-q", "--date", "2024-01-01T00:00:00Z", "--jobs", "2"]
+    child, workers = started(command, workers=2)
+    deadline = time.monotonic() + 60
+    while not (out.exists() and any(p.name.endswith(".partial") for p in out.iterdir())):
+        assert child.poll() is None and time.monotonic() < deadline, "pack ended too soon"
+        time.sleep(0.01)
+    assert_killed_without_survivors(child, workers)  # its workers end with it
     assert child.returncode == -signal.SIGKILL
     assert visible(out) == [], visible(out)  # at most hidden .partial files
     assert all(p.name.endswith(".partial") for p in out.iterdir())
-    rerun = run_cli(*command[3:], timeout=120)
+    rerun = run_cli(*command, timeout=120)
     assert rerun.returncode == 0, rerun.stderr
     assert visible(out) == sorted(FINAL)
     check = run_cli("verify", out / FINAL[1], "--seeds", seeds, timeout=120)
@@ -138,7 +134,7 @@ def test_seed_grown_by_another_process_during_cli_pack_is_refused(tmp_path: Path
     out = tmp_path / "out"
     child = subprocess.Popen([sys.executable, "-m", "archiver", "pack", seeds, "--out", out,
                               "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 300  # a bound for a machine that hangs, not an ordering
     while child.poll() is None and time.monotonic() < deadline:
         with open(seeds / "big.bin", "ab") as grow:  # keeps growing until the pack ends
             grow.write(b"x")
@@ -151,24 +147,33 @@ def test_seed_grown_by_another_process_during_cli_pack_is_refused(tmp_path: Path
 
 def test_two_packs_into_one_folder_do_not_interleave(tmp_path: Path, monkeypatch):
     """B publishes while A is between renaming its WARC and its manifest: without a lock the
-    folder would end with B's WARC under A's manifest."""
+    folder would end with B's WARC under A's manifest. Ordered by events alone (issue 16 item 6):
+    B starts once A's WARC is renamed, and A renames its manifest only once B has either found
+    the folder locked or (without a lock) published and finished."""
     seeds_a = make_seeds(tmp_path / "a", {"x.txt": b"from A"})
     seeds_b = make_seeds(tmp_path / "b", {"x.txt": b"from B, longer"})
     out = tmp_path / "out"
-    warc_renamed, b_finished = threading.Event(), threading.Event()
-    real_publish = PACK.publish
+    warc_renamed, b_stopped = threading.Event(), threading.Event()
+    real_publish, real_lock = PACK.publish, PACK.folder_lock
 
     def publish(pairs):
         if threading.current_thread().name == "A":
             real_publish(pairs[:1])
             warc_renamed.set()
-            b_finished.wait(timeout=2)
+            assert b_stopped.wait(timeout=120), "B neither waited for the lock nor finished"
             real_publish(pairs[1:])
         else:
-            warc_renamed.wait(timeout=10)
             real_publish(pairs)
 
+    @contextlib.contextmanager
+    def folder_lock(folder: Path):
+        if threading.current_thread().name == "B" and _locked(folder):
+            b_stopped.set()  # B is about to wait for A's lock
+        with real_lock(folder):
+            yield
+
     monkeypatch.setattr(PACK, "publish", publish)
+    monkeypatch.setattr(PACK, "folder_lock", folder_lock)
     outcome: dict[str, object] = {}
 
     def run(name: str, seeds: Path) -> None:
@@ -178,18 +183,31 @@ def test_two_packs_into_one_folder_do_not_interleave(tmp_path: Path, monkeypatch
             outcome[name] = err
         finally:
             if name == "B":
-                b_finished.set()
+                b_stopped.set()
 
-    threads = [threading.Thread(target=run, args=(n, s), name=n)
-               for n, s in (("A", seeds_a), ("B", seeds_b))]
-    threads[0].start()
-    time.sleep(0.05)
-    threads[1].start()
-    for thread in threads:
-        thread.join(timeout=30)
+    first = threading.Thread(target=run, args=("A", seeds_a), name="A")
+    second = threading.Thread(target=run, args=("B", seeds_b), name="B")
+    first.start()
+    if warc_renamed.wait(timeout=120):
+        second.start()
+        second.join()
+    first.join()
+    assert warc_renamed.is_set(), outcome
     assert isinstance(outcome["B"], OutputExistsError), outcome
     result = run_cli("verify", out / FINAL[1], "--seeds", seeds_a)
     assert result.returncode == 0, result.stdout
+
+
+def _locked(folder: Path) -> bool:
+    """Whether another holder has `folder`'s lock now (asked without waiting)."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
 
 
 def test_concurrent_cli_packs_of_the_same_seeds(tmp_path: Path):

@@ -17,9 +17,12 @@ from archiver.detect.encoding import decode_sample, detect_encoding
 from archiver.detect.language import (
     MIN_LETTERS,
     SAMPLE_CHARS,
+    SAMPLE_PARTS,
+    THRESHOLD,
     LanguageResult,
     detect_language,
     is_well_formed,
+    language_sample,
     normalize_tag,
     same_language,
 )
@@ -106,9 +109,21 @@ def test_newlines_and_odd_whitespace_are_fine():
     assert detect_language(text).tag == "en"
 
 
-def test_only_the_opening_sample_is_read():
+def test_the_sample_is_spread_through_the_text_and_bounded():
+    # An English opening (a synopsis, navigation) before a long Chinese body: the body decides.
     text = ENGLISH * (SAMPLE_CHARS // len(ENGLISH) + 1) + SIMPLIFIED * 100
-    assert detect_language(text).tag == "en"
+    assert detect_language(text).tag == "zh-Hans"
+    sample = language_sample(ENGLISH * 10_000)
+    assert SAMPLE_CHARS - SAMPLE_PARTS <= len(sample) <= SAMPLE_CHARS + SAMPLE_PARTS
+
+
+def test_a_guess_below_the_threshold_is_undetermined_and_kept_beside_it():
+    # Words of many languages and no sentence: the model can only guess.
+    result = detect_language("Tokyo Paris Berlin Madrid Roma Lisboa Warszawa")
+    assert result.tag == "und" and result.guess and int(result.confidence) < THRESHOLD
+    assert not result.determined
+    confident = detect_language(ENGLISH)
+    assert (confident.tag, confident.guess) == ("en", "") and confident.determined
 
 
 def test_all_capitals_are_not_mistaken_for_another_language():

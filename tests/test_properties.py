@@ -33,7 +33,8 @@ names = st.text(NAME_CHARS, min_size=1, max_size=24).filter(
 paths = st.one_of(names, st.tuples(names, names).map("/".join))
 cell_text = st.text(NAME_CHARS, max_size=30).map(lambda t: t.replace("|", "\\|").strip())
 languages = st.sampled_from(["en", "zh-Hans", "pt-BR", "und", "de-CH-1996", "x-klingon"])
-captured = st.sampled_from(["unknown", "2021", "2021-03", "2021-03-18", "2021-03-18T09:30:00Z"])
+captured = st.sampled_from(["unknown", "2021", "2021-03", "2021-03-18", "2021-03-18T09Z",
+                           "2021-03-18T09:30:00Z", "2021-03-18T09:30:00.125Z"])
 
 
 def rows_strategy():

@@ -106,6 +106,25 @@ def test_sidecar_is_accepted_by_sha256sum(sample_seeds, tmp_path):
     assert check.returncode == 0, check.stdout + check.stderr
 
 
+def test_a_sha256sum_b_sidecar_is_read(sample_seeds, tmp_path):
+    """`sha256sum -b` writes `HASH *NAME`; verify reads it as sha256sum -c does."""
+    manifest = pack(sample_seeds, tmp_path / "out")
+    sidecar = manifest.with_name(manifest.name + ".sha256")
+    binary = subprocess.run(["sha256sum", "-b", manifest.name], cwd=manifest.parent,
+                            capture_output=True, text=True, check=True).stdout
+    assert binary == sidecar.read_text().replace("  ", " *", 1)
+    sidecar.write_text(binary)
+    result = run("verify", manifest)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "sidecar-" not in result.stdout + result.stderr
+    sidecar.write_text(binary.replace(" *", "  *", 1))  # text mode, the name `*NAME`: not listed
+    result = run("verify", manifest)
+    assert result.returncode == 1 and "sidecar-mismatch" in result.stdout + result.stderr
+    check = subprocess.run(["sha256sum", "-c", sidecar.name], cwd=manifest.parent,
+                           capture_output=True, text=True)
+    assert check.returncode != 0  # sha256sum agrees: no file `*NAME`
+
+
 def test_warcio_checks_and_reads_every_record(sample_seeds, tmp_path):
     manifest = pack(sample_seeds, tmp_path / "out")
     warc = manifest.with_name("test-batch.warc.gz")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import time
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +22,8 @@ import pytest
 import archiver
 from archiver.share.citation import citation
 from archiver.share.export import export
-from archiver.share.signing import check_signature, sign_manifest
+from archiver.share.signing import sign_manifest
+from archiver.verification.signature import SignatureCheck
 from conftest import DATE, assert_one_line_error, doc_files, make_seeds, run
 from test_share import PRINCIPAL, keygen, ssh_keygen_verify
 
@@ -84,8 +86,9 @@ def test_the_root_is_shown_cited_signed_and_checked_by_sha256sum(tmp_path, packe
     key, signers = keygen(tmp_path, "id")
     signature = sign_manifest(root, key=key, out=tmp_path / "root.sig")
     assert ssh_keygen_verify(root, signature, signers) == 0
-    report = archiver.verify(root, jobs=1)
-    assert check_signature(root, report, signature=signature, allowed_signers=signers) == PRINCIPAL
+    report = archiver.verify(root, jobs=1, signature=SignatureCheck(
+        signature, signers, now=int(time.time())))
+    assert report.signature == {"path": str(signature), "ok": True, "signer": PRINCIPAL}
     checked = subprocess.run(["sha256sum", "-c", root.name + ".sha256"], cwd=root.parent,
                              capture_output=True, text=True)  # every file of the snapshot
     assert checked.returncode == 0 and checked.stdout.count(": OK") == 2 + 2 * 4 + 16  # root, plan, shards, buckets

@@ -17,10 +17,19 @@ from typing import BinaryIO, Iterator
 from archiver.base.digests import Hasher
 
 PARTIAL = ".partial"
+NAME_MAX = 255  # bytes in one file name, on Linux's file systems
+
+
+def temp_name(final: str) -> str:
+    """A hidden temporary name beside `final`: `.NAME.HEX.partial`, or `.ax-HEX.partial` where
+    that would pass NAME_MAX (so any name a file system holds can be written this way)."""
+    tag = secrets.token_hex(4)
+    name = f".{final}.{tag}{PARTIAL}"
+    return name if len(os.fsencode(name)) <= NAME_MAX else f".ax-{tag}{PARTIAL}"
 
 
 def temp_path(final: Path) -> Path:
-    return final.with_name(f".{final.name}.{secrets.token_hex(4)}{PARTIAL}")
+    return final.with_name(temp_name(final.name))
 
 
 def write_bytes(path: Path, data: bytes) -> None:
@@ -32,9 +41,21 @@ def write_bytes(path: Path, data: bytes) -> None:
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Write a whole file under a temporary name, then rename it into place."""
+    with writing_atomically(path) as stream:
+        stream.write(data)
+
+
+@contextmanager
+def writing_atomically(path: Path) -> Iterator[BinaryIO]:
+    """A stream that becomes `path` when the block ends; an exception in the block (a digest
+    that did not match, a full disk) leaves nothing behind, so output of any size is written as
+    it is made rather than held in memory first."""
     temp = temp_path(path)
     try:
-        write_bytes(temp, data)
+        with open(temp, "xb") as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
         os.replace(temp, path)
     except BaseException:
         discard([temp])
@@ -92,12 +113,16 @@ class HashingWriter:
         self._stream.flush()
 
 
-def same_bytes(a: Path, b: Path) -> bool:
-    """True if both files exist and hold the same bytes (compared in blocks)."""
+def same_bytes(a: str | Path, b: str | Path, *, dir_fd: int | None = None) -> bool:
+    """True if both files exist and hold the same bytes (compared in blocks); with `dir_fd`,
+    both are names in that folder, opened without following a link."""
+    def opener(path: str, flags: int) -> int:
+        return os.open(path, flags | (os.O_NOFOLLOW if dir_fd is not None else 0), dir_fd=dir_fd)
+
     try:
-        if a.stat().st_size != b.stat().st_size:
+        if os.stat(a, dir_fd=dir_fd).st_size != os.stat(b, dir_fd=dir_fd).st_size:
             return False
-        with open(a, "rb") as left, open(b, "rb") as right:
+        with open(a, "rb", opener=opener) as left, open(b, "rb", opener=opener) as right:
             while True:
                 block_a, block_b = left.read(1 << 20), right.read(1 << 20)
                 if block_a != block_b:

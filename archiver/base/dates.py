@@ -1,8 +1,11 @@
 """Capture and packaging dates, kept at the precision people actually know.
 
-INDEX.md says `2023`, `2021-03-18` or a full UTC time; the manifest and the metadata record keep
-exactly that. Only the WARC-Date header needs a full timestamp, and it is written to the second
-(`2021-03-18T00:00:00Z`) because cdxj-indexer crashes on the shorter forms the spec allows.
+INDEX.md says `2023`, `2021-03-18`, a UTC time to the hour, minute or second, or one with a
+fraction of a second (`2021-03-18T09:30:00.125Z`: web crawlers record milliseconds); the manifest
+and the metadata record keep exactly that (a `+00:00` zone is written `Z`). Only the WARC-Date
+header needs a full timestamp: it is written to the second (`2021-03-18T00:00:00Z`), because
+cdxj-indexer crashes on the shorter forms the spec allows, and carries the fraction, digit for
+digit, where the value has one (WARC 1.1 allows fractional seconds).
 """
 
 from __future__ import annotations
@@ -19,12 +22,14 @@ _PATTERN = re.compile(
     r"(?P<year>\d{4})"
     r"(?:-(?P<month>\d{2})"
     r"(?:-(?P<day>\d{2})"
-    r"(?:T(?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?(?P<zone>Z|\+00:00|\+00|\+0000))?"
+    r"(?:T(?P<hour>\d{2})(?::(?P<minute>\d{2})(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d+))?)?)?"
+    r"(?P<zone>Z|\+00:00|\+00|\+0000))?"
     r")?)?"
 )
 
 
-_PRECISIONS = ("year", "month", "day", "minute", "second")
+# The precisions a value can have, coarsest first; "subsecond" is a fraction of any length.
+PRECISIONS = ("year", "month", "day", "hour", "minute", "second", "subsecond")
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,8 @@ class Capture:
         return self.precision != UNKNOWN
 
     def warc_date(self) -> str | None:
-        """The earliest instant the value allows, to the second; None when unknown."""
+        """The earliest instant the value allows, to the second and with its fraction if it has
+    one; None when unknown."""
         return _earliest_instant(self.value) if self.known else None
 
 
@@ -51,7 +57,8 @@ def _earliest_instant(value: str) -> str:
         int(parts["year"]), int(parts["month"] or 1), int(parts["day"] or 1),
         int(parts["hour"] or 0), int(parts["minute"] or 0), int(parts["second"] or 0),
     )
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    fraction = f".{parts['fraction']}" if parts["fraction"] else ""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + fraction + "Z"
 
 
 @functools.lru_cache(maxsize=4096)  # a batch repeats a few dates; records ask three times a seed
@@ -64,7 +71,7 @@ def parse_capture(text: str) -> Capture:
     if parts is None:
         raise ValueError(
             f"invalid date {text!r}: use ISO 8601 UTC such as 2021, 2021-03, 2021-03-18, "
-            "2021-03-18T09:30:00Z, or 'unknown'"
+            "2021-03-18T09:30:00Z, 2021-03-18T09:30:00.125Z, or 'unknown'"
         )
     try:
         datetime(
@@ -73,8 +80,8 @@ def parse_capture(text: str) -> Capture:
         )
     except ValueError as err:
         raise ValueError(f"invalid date {text!r}: {err}") from None
-    known = [name for name in ("month", "day", "minute", "second") if parts[name]]
-    precision = known[-1] if known else "year"
+    known = [name for name in PRECISIONS[1:-1] if parts[name]]
+    precision = "subsecond" if parts["fraction"] else known[-1] if known else "year"
     value = text if not parts["zone"] else text[: parts.start("zone")] + "Z"
     return Capture(value, precision)
 

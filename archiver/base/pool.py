@@ -1,10 +1,13 @@
-"""The worker processes pack and verify share: how many by default, how they start, and how work
-is fed to them in order with a bounded number of tasks in flight."""
+"""The worker processes pack and verify share: how many by default, how they start, how they end
+with their parent, and how work is fed to them in order with a bounded number of tasks in flight."""
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
 from collections import deque
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Callable, Iterable, Iterator, TypeVar
@@ -13,6 +16,9 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 IN_FLIGHT_PER_WORKER = 3  # enough to keep every worker busy, few enough to bound memory
+
+
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def default_jobs() -> int:
@@ -30,7 +36,19 @@ def forks() -> bool:
 def process_pool(jobs: int) -> ProcessPoolExecutor:
     # fork starts workers in milliseconds and shares what is already loaded; elsewhere, spawn.
     method = "fork" if forks() else "spawn"
-    return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method))
+    return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method),
+                               initializer=end_with_parent, initargs=(os.getpid(),))
+
+
+def end_with_parent(parent: int) -> None:
+    """In each worker, first: end when `parent` ends, however it ends. A forked worker whose
+    parent was killed (kill -9 included) would otherwise wait forever on the task queue, whose
+    write end it holds itself. The kernel sends SIGKILL when the parent goes (Linux); a parent
+    gone before that was asked for is seen by the parent id having changed."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def in_order(pool: Executor, task: Callable[[Item], Result], items: Iterable[Item], *,

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import sys
+import time
 from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,7 +26,7 @@ from archiver.manifest.events import record as record_event
 from archiver.manifest.loader import Link, load_manifest
 from archiver.manifest.root import is_root
 from archiver.manifest.types import Manifest, RootManifest, SeedEntry
-from archiver.packing.packer import PackResult, packaging_time
+from archiver.packing.packer import PackResult, packaging_time, refuse_out_inside
 from archiver.packing.packer import pack as pack_seeds
 from archiver.seeds.additions import add_rows
 from archiver.seeds.plan import prepare
@@ -34,6 +35,7 @@ from archiver.verification.checker import Report
 from archiver.verification.checker import verify as verify_snapshot
 from archiver.verification.problems import help_text as problems_help
 from archiver.verification.record import record_check
+from archiver.verification.signature import SignatureCheck
 from archiver.warc.compression import DEFAULT
 
 app = typer.Typer(
@@ -116,6 +118,7 @@ def pack(
     """
     limits = Limits(parse_size(shard_size), shard_seeds)
     Deferred(executor, jobs, scheduler)  # a bad name is refused before any work
+    refuse_out_inside(seeds_dir, out)
     work = prepare(seeds_dir, limits)
     with closing(work):  # a sharded batch's seed table is a temporary file
         for warning in work.warnings:
@@ -177,22 +180,45 @@ def _print_pack_summary(summary: dict[str, Any]) -> None:
 @handles_errors
 def add(
     seeds_dir: Annotated[Path, typer.Argument(help="Folder of seeds with its INDEX.md.")] = Path("seeds"),
+    source: Annotated[Optional[str], typer.Option(help="Source of every new row; {path} stands for the seed's path, percent-encoded: 'https://example.org/docs/{path}'.")] = None,
+    captured: Annotated[Optional[str], typer.Option(help="Capture time of every new row (ISO 8601 UTC, any precision), or 'mtime': each file's modification time to the second, which the row's notes say came from the file system.")] = None,
+    values: Annotated[Optional[Path], typer.Option(help="Per-seed values: a .csv or .tsv with a header row, or JSON lines, keyed by 'file' (or 'path'), with any of INDEX.md's columns. They win over --source and --captured.")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes describing the seeds (default: every core).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no line per row.")] = False,
 ) -> None:
     """Append INDEX.md rows for seeds that have none, with detected language and encoding.
 
-    `source` and `captured` are left blank for a person: `pack` refuses the rows until they
-    are filled in.
+    Rows already in INDEX.md are never changed. `source` and `captured` come from --source,
+    --captured and --values, or are left blank for a person: `pack` refuses blank rows.
 
-    Example: archiver add seeds
+    Example: archiver add seeds --source 'https://example.org/docs/{path}' --captured mtime
     """
-    added = add_rows(seeds_dir)
-    for row in added:
-        _say(f"added {row.path}: language {row.language}, encoding {row.encoding}")
-    if added:
-        _say(f"{seeds_dir / 'INDEX.md'}: fill in source and captured for "
-                   f"{len(added)} new row(s) before packing")
+    run = functools.partial(add_rows, seeds_dir, source=source, captured=captured,
+                            values=values, jobs=jobs)
+    if not quiet and sys.stderr.isatty():
+        from rich.console import Console
+        from rich.progress import Progress
+
+        with Progress(console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task("describing", total=None)
+            added = run(on_progress=lambda done, total: progress.update(
+                task, completed=done, total=total))
     else:
-        _say(f"{seeds_dir / 'INDEX.md'}: every seed already has a row")
+        added = run()
+    index = seeds_dir / "INDEX.md"
+    for warning in added.warnings:
+        _say(f"archiver: warning: {warning}", err=True)
+    for row in [] if quiet else added.rows:
+        _say(f"added {row.path}: language {row.cells['language']}, encoding {row.encoding}")
+    unfilled = [row for row in added.rows if row.blank]
+    if unfilled:
+        blank = sorted({name for row in unfilled for name in row.blank})
+        _say(f"{index}: fill in {' and '.join(blank)} for {len(unfilled)} of "
+             f"{len(added.rows)} new row(s) before packing")
+    elif added.rows:
+        _say(f"{index}: {len(added.rows)} new row(s), every one filled: ready to pack")
+    else:
+        _say(f"{index}: every seed already has a row")
 
 
 @app.command(epilog="Problem codes:\n\n\b\n" + problems_help())
@@ -219,19 +245,21 @@ def verify(
 
     Example: archiver verify manifests/cac-voice-social-2021.manifest.json --seeds seeds
     """
+    check = _signature_check(signature, allowed_signers, identity)
     with Deferred(executor, jobs, scheduler) as tasks:
         report = verify_snapshot(manifest, warc=warc, fast=fast, seeds_dir=seeds, jobs=jobs,
-                                 executor=tasks)
-    signer = _check_signature(manifest, report, signature, allowed_signers, identity)
+                                 executor=tasks, signature=check)
+    signed = report.signature or {}
     if as_json:
-        typer.echo(json.dumps({**report.to_json(), **signer}, indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:
         _print_report(report)
-        _print_signer(signer)
+        if signed.get("ok"):
+            _say(f"{signed['path']}: good signature by {signed['signer']}")
     if record:
         also = (f"seeds folder {seeds} compared",) if seeds else ()
-        if signer.get("signature", {}).get("ok"):
-            also += (f"signature by {signer['signature']['signer']} checked",)
+        if signed.get("ok"):
+            also += (f"signature by {signed['signer']} checked",)
         event = record_check(manifest, report, date=_now(), also=also)
         _say(f"recorded: {event['type']}, {event['outcome']}, event {event['seq']} of "
              f"{log_path(manifest)}", err=as_json)
@@ -380,22 +408,13 @@ def _language(seed: SeedEntry) -> str:
             f"{detected['detector']}, confidence {detected['confidence']})")
 
 
-def _check_signature(manifest: Path, report: Report, signature: Path | None,
-                     allowed_signers: Path | None, identity: str | None) -> dict[str, Any]:
+def _signature_check(signature: Path | None, allowed_signers: Path | None,
+                     identity: str | None) -> SignatureCheck | None:
     if signature is None and allowed_signers is None:
-        return {}
+        return None
     if signature is None or allowed_signers is None:
         raise InputError("--signature and --allowed-signers go together")
-    from archiver.share.signing import check_signature
-
-    signer = check_signature(manifest, report, signature=signature,
-                             allowed_signers=allowed_signers, identity=identity)
-    return {"signature": {"path": str(signature), "ok": signer is not None, "signer": signer}}
-
-
-def _print_signer(signer: dict[str, Any]) -> None:
-    if signer.get("signature", {}).get("ok"):
-        _say(f"{signer['signature']['path']}: good signature by {signer['signature']['signer']}")
+    return SignatureCheck(signature, allowed_signers, now=int(time.time()), identity=identity)
 
 
 @app.command()

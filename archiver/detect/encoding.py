@@ -132,6 +132,20 @@ def decode_sample(sample: bytes, result: EncodingResult) -> str:
     return text.removeprefix("\ufeff")
 
 
+def reads_alike(sample: bytes, charset: str, other: str) -> bool:
+    """Whether two charset names read `sample` as the same text (any two ASCII-compatible
+    charsets do for ASCII bytes); a name Python does not know reads nothing alike."""
+    try:
+        first, second = python_codec(charset_name(charset)), python_codec(charset_name(other))
+    except LookupError:
+        return False
+    if first == second:
+        return True
+    decoded = [codecs.getincrementaldecoder(codec)(errors="replace").decode(sample, final=False)
+               for codec in (first, second)]
+    return decoded[0] == decoded[1]
+
+
 def python_codec(charset: str) -> str:
     """The Python codec that decodes a charset name this module reports."""
     return _DECODE_AS.get(charset, charset)

@@ -1,35 +1,66 @@
-"""What a document is, found from its first bytes: encoding, then media type, then language.
+"""What a document is: media type and encoding, its text, what it says of itself, its language.
 
 One function for every caller (`pack` and `add` alike), so a seed is described the same way
 whoever asks. The stored bytes are always the original bytes; what is found here only labels them.
+
+The order matters for cost: a magic number that proves a binary format (PDF, PNG, gzip, …)
+settles the encoding at once, so charset detection only ever runs on what may be text (on a
+copy of /usr/share/doc it had taken 45% of pack's time, running on gzip and PNG files).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from archiver.detect.encoding import EncodingResult, decode_sample, detect_encoding
-from archiver.detect.language import LanguageResult, detect_language
-from archiver.detect.media_type import content_type, is_textual, media_type
+from archiver.detect.described import DocumentText
+from archiver.detect.encoding import EncodingResult, detect_encoding, reads_alike
+from archiver.detect.language import NO_LANGUAGE, LanguageResult, detect_language, result_for
+from archiver.detect.media_type import content_type, is_textual, media_type, sniff
+from archiver.detect.prose import PROSE, text_kind
+from archiver.detect.text import document_text
+
+_BINARY = EncodingResult("", "binary", "high")
 
 
 @dataclass(frozen=True)
 class Findings:
-    """A document's encoding, media type (and the Content-Type naming its charset) and language.
+    """A document's encoding, media type (and the Content-Type naming its charset), its text
+    and what it declares of itself, the kind of text it is, and its language.
 
-    `language` is None for a document that is not text: no language is detected for it.
+    `language` is None for a document with no text: no language is detected for it.
     """
 
     encoding: EncodingResult
     media_type: str
     content_type: str
     language: LanguageResult | None
+    text: DocumentText
+    text_kind: str = PROSE
+    charset_disagrees: bool = False  # the document's own charset reads its bytes otherwise
 
 
-def detect(name: str, sample: bytes, *, charset: str | None = None) -> Findings:
+def detect(name: str, sample: bytes, *, charset: str | None = None,
+           document: bytes | str | None = None, complete: bool = False) -> Findings:
     """Describe the document called `name` from its first bytes; `charset` is a declared one,
-    which overrides detection (ValueError if it is no charset Python knows)."""
-    encoding = detect_encoding(sample, declared=charset)
+    which overrides detection (ValueError if it is no charset Python knows).
+
+    `document` is all of it (its bytes or its path), which only a PDF's text needs; `complete`
+    says whether `sample` is the whole document.
+    """
+    binary = charset is None and sniff(sample) is not None
+    encoding = _BINARY if binary else detect_encoding(sample, declared=charset)
     media = media_type(name, sample, encoding=encoding)
-    language = detect_language(decode_sample(sample, encoding)) if is_textual(media) else None
-    return Findings(encoding, media, content_type(media, encoding), language)
+    text = document_text(media, sample, encoding, document=document, complete=complete)
+    disagrees = bool(text.declared.charset and encoding.encoding) and not reads_alike(
+        sample, text.declared.charset, encoding.encoding)
+    if not text.source:
+        return Findings(encoding, media, content_type(media, encoding), None, text)
+    kind = text_kind(name, media, text.text, lines_kept=text.source == "plain")
+    if kind != PROSE:
+        language = result_for(NO_LANGUAGE)
+    elif text.text or is_textual(media):
+        language = detect_language(text.text)
+    else:
+        language = None  # a PDF without a text layer (scanned pages): nothing to judge
+    return Findings(encoding, media, content_type(media, encoding), language, text, kind,
+                    disagrees)

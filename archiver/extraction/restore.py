@@ -1,8 +1,11 @@
 """Restore seeds from a snapshot under their original names, each checked against its digest first.
 
 A seed's bytes go to a temporary file in the target folder while being hashed; only if the digest
-matches the manifest is it renamed into place. Paths that would leave the target folder (`..`,
-absolute names, a symlink planted on the way) are refused before anything is written.
+matches the manifest is it renamed into place. Names that would leave the target folder (`..`,
+absolute names) are refused before anything is written. Every folder below the target is made
+and opened through its parent's descriptor without following links, and the temporary file is
+created and renamed through its folder's descriptor: a symlink planted on the way, even while
+extract runs, is refused or never followed, so no write lands outside the target.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from archiver.base.atomic import discard, same_bytes, temp_path
+from archiver.base.atomic import same_bytes, temp_name
+from archiver.base.descriptors import closing_fd, link_on_path, open_folder, open_root
 from archiver.base.digests import Hasher
 from archiver.base.uris import check_header_value
 from archiver.errors import DamageError, InputError, ManifestError, OutputExistsError
@@ -89,11 +93,12 @@ def _restore_seeds(link: Link, links: list[Link], seeds: dict[str, SeedEntry], w
     targets = [(seeds[path], safe_target(to, path)) for path in wanted]
     to.mkdir(parents=True, exist_ok=True)
     restored = []
-    for seed, target in targets:
-        source, folder = content_record(seed, seeds, links)
-        warc_path = warc_location(folder / link.path.name, source["warc_file"],
-                                  warc if folder == link.path.parent else None)
-        restored.append(_restore(seed, source, warc_path, to, target, force))
+    with closing_fd(open_root(to)) as root:
+        for seed, target in targets:
+            source, folder = content_record(seed, seeds, links)
+            warc_path = warc_location(folder / link.path.name, source["warc_file"],
+                                      warc if folder == link.path.parent else None)
+            restored.append(_restore(seed, source, warc_path, root, target, force))
     return restored
 
 
@@ -109,29 +114,31 @@ def safe_target(root: Path, path: str) -> Path:
     return root.joinpath(*parts)
 
 
-def _restore(seed: SeedEntry, record: RecordRef, warc_path: Path, root: Path,
+def _restore(seed: SeedEntry, record: RecordRef, warc_path: Path, root: int,
              target: Path, force: bool) -> Restored:
-    _make_parents(root, target)
-    temp = temp_path(target)
-    hasher = Hasher()
-    try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-        with open(fd, "wb") as out:
-            def sink(block: bytes) -> None:
-                hasher.update(block)
-                out.write(block)
+    *folders, name = seed["path"].split("/")
+    with closing_fd(_parent(root, folders, target)) as parent:
+        temp = temp_name(name)
+        hasher = Hasher()
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                         0o644, dir_fd=parent)
+            with open(fd, "wb") as out:
+                def sink(block: bytes) -> None:
+                    hasher.update(block)
+                    out.write(block)
 
-            try:
-                with open(warc_path, "rb") as stream:
-                    member = read_member_at(stream, record["offset"], sink=sink,
-                                            limit=seed["bytes"])
-            except FileNotFoundError:
-                raise ManifestError(f"{warc_path}: no such WARC file") from None
-        _check_restored(seed, record, member.problem, member.header("WARC-Record-ID"), hasher)
-        unchanged = _place(temp, target, force)
-    except BaseException:
-        discard([temp])
-        raise
+                try:
+                    with open(warc_path, "rb") as stream:
+                        member = read_member_at(stream, record["offset"], sink=sink,
+                                                limit=seed["bytes"])
+                except FileNotFoundError:
+                    raise ManifestError(f"{warc_path}: no such WARC file") from None
+            _check_restored(seed, record, member.problem, member.header("WARC-Record-ID"), hasher)
+            unchanged = _place(parent, temp, name, target, force)
+        except BaseException:
+            _discard(parent, temp)
+            raise
     return Restored(seed["path"], target, hasher.size, unchanged)
 
 
@@ -148,32 +155,39 @@ def _check_restored(seed: SeedEntry, record: RecordRef, problem: str,
                           f"records {seed['sha256']}; nothing written")
 
 
-def _make_parents(root: Path, target: Path) -> None:
-    """Create the folders between root and target, refusing any that is a symlink."""
-    current = root
-    for part in target.relative_to(root).parts[:-1]:
-        current = current / part
-        try:
-            info = current.lstat()
-        except FileNotFoundError:
-            current.mkdir()
-            continue
-        if not stat.S_ISDIR(info.st_mode):
-            raise InputError(f"{current}: is not a plain folder (a symlink or file is in the way)")
-
-
-def _place(temp: Path, target: Path, force: bool) -> bool:
+def _parent(root: int, folders: list[str], target: Path) -> int:
+    """The target's folder, made where missing, each one opened through its parent's descriptor
+    without following a link: a folder swapped for a link is refused, never written through."""
     try:
-        info = target.lstat()
+        return open_folder(root, folders, create=True)
+    except OSError as err:
+        if link_on_path(err):
+            raise InputError(f"{target.parent}: is not a plain folder (a symlink or file is in "
+                             "the way)") from None
+        raise
+
+
+def _place(parent: int, temp: str, name: str, target: Path, force: bool) -> bool:
+    """Rename `temp` to `name` in `parent` (both by descriptor); True if `name` already held
+    these bytes."""
+    try:
+        info = os.stat(name, dir_fd=parent, follow_symlinks=False)
     except FileNotFoundError:
-        os.replace(temp, target)
+        os.replace(temp, name, src_dir_fd=parent, dst_dir_fd=parent)
         return False
     if stat.S_ISLNK(info.st_mode) or not stat.S_ISREG(info.st_mode):
         raise InputError(f"{target}: refusing to replace a symlink or special file")
-    if same_bytes(temp, target):
-        discard([temp])
+    if same_bytes(temp, name, dir_fd=parent):
+        _discard(parent, temp)
         return True
     if not force:
         raise OutputExistsError(f"{target}: exists with different content; pass --force to replace")
-    os.replace(temp, target)
+    os.replace(temp, name, src_dir_fd=parent, dst_dir_fd=parent)
     return False
+
+
+def _discard(parent: int, temp: str) -> None:
+    try:
+        os.unlink(temp, dir_fd=parent)
+    except FileNotFoundError:
+        pass

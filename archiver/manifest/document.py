@@ -19,7 +19,7 @@ from archiver.manifest.types import (
 from archiver.seeds.types import Batch, Seed
 from archiver.warc.records import CONFORMS_TO
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 GENERATOR = {"name": "archiver", "version": __version__}

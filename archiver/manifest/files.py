@@ -43,12 +43,16 @@ def parse_sidecar(text: str, name: str) -> str | None:
 
 
 def sidecar_entries(text: str) -> dict[str, str]:
-    """Every file the sidecar lists, with the digest it records (the first, if listed twice)."""
+    """Every file the sidecar lists, with the digest it records (the first, if listed twice).
+
+    A line is `HASH  NAME` (what `sha256sum` writes, and archiver) or `HASH *NAME` (`sha256sum
+    -b`): the character after the space is the mode, so in `HASH  *NAME` the name is `*NAME`,
+    as `sha256sum -c` reads it."""
     found: dict[str, str] = {}
     for line in text.split("\n"):  # sha256sum's lines end in LF only: a CR or FF is damage
-        digest, _, listed = line.partition("  ")
-        if listed and len(digest) == 64:
-            found.setdefault(listed.lstrip("*"), digest)
+        digest, mode, listed = line[:64], line[64:66], line[66:]
+        if listed and mode in ("  ", " *") and len(digest) == 64:
+            found.setdefault(listed, digest)
     return found
 
 

@@ -118,6 +118,7 @@ def pack(seeds_dir: Path, *, out_dir: Path, packaged: datetime, force: bool = Fa
     scheduler at `scheduler`), and the output is the same bytes on either. A batch within both
     limits is one shard, packed as one file on this machine's pool whatever the executor.
     """
+    refuse_out_inside(seeds_dir, out_dir)
     limits = Limits(shard_bytes, shard_seeds)
     deflate = Deflate.named(compression)
     tasks = Deferred(executor, jobs, scheduler)  # refuses a bad name before any work
@@ -176,6 +177,15 @@ def pack(seeds_dir: Path, *, out_dir: Path, packaged: datetime, force: bool = Fa
                       work.warnings + warnings, unchanged)
 
 
+def refuse_out_inside(seeds_dir: Path, out_dir: Path) -> None:
+    """Refuse an output folder in (or equal to) the seeds folder, links resolved: the next pack
+    of that folder would find the snapshot among its seeds."""
+    seeds, out = seeds_dir.resolve(), out_dir.resolve()
+    if out == seeds or out.is_relative_to(seeds):
+        raise InputError(f"{out_dir}: the output folder is inside the seeds folder {seeds_dir}; "
+                         "choose one outside it")
+
+
 def _history(previous: Path, out_dir: Path, batch_id: str) -> list[Link]:
     """The chain a new batch follows, newest first, checked link by link."""
     if previous.resolve().parent != out_dir.resolve():
@@ -230,8 +240,7 @@ def _write_snapshot(work: Plan, temps: list[Path], warc_file: str, packaged: dat
                 records, duplicate = _place(output, item, context, seen, file.path)
                 writer.add(item.text, item.snapshot_text, records, duplicate)
                 tally.add(item, duplicate, context)
-                if item.warning:
-                    warnings.append(item.warning)
+                warnings.extend(item.warnings)
                 if on_progress:
                     on_progress(item.size)
             _sync(stream)

@@ -16,7 +16,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from archiver.base.atomic import temp_path
-from archiver.base.digests import sha256_file, sha256_hex
+from archiver.base.digests import sha256_hex
 from archiver.base.uris import target_uri
 from archiver.errors import SeedError
 from archiver.manifest.digest_index import Stored, bucket_name, lines_from
@@ -25,6 +25,7 @@ from archiver.manifest.loader import Sidecar, load_manifest
 from archiver.manifest.types import Bucket, main_ref
 from archiver.packing.commit import publish_once
 from archiver.packing.shard_job import Earlier, Job, committed
+from archiver.seeds.reading import sha256_seed, why
 from archiver.warc.records import record_id
 
 
@@ -40,9 +41,9 @@ def digest_shard(task: tuple[Job, int]) -> int:
     else:
         for ordinal, (file, row) in enumerate(job.seeds(index)):
             try:
-                digest = sha256_file(Path(file.location))
+                digest = sha256_seed(file.folder, file.path)
             except OSError as err:
-                raise SeedError(f"{file.location}: cannot read: {err.strerror}") from None
+                raise SeedError(f"{file.location}: cannot read: {why(err)}") from None
             if digest.size != file.size:
                 raise SeedError(f"{file.location}: changed while being packed (its size was "
                                 f"{file.size} bytes when listed, {digest.size} when read)")

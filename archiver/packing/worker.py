@@ -23,7 +23,7 @@ from archiver.base.memory import held_data_frozen
 from archiver.base.pool import in_order, process_pool
 from archiver.base.uris import source_uri, target_uri
 from archiver.detect.findings import detect
-from archiver.detect.language import same_language
+from archiver.detect.disagreements import warnings_for
 from archiver.errors import ArchiverError, IndexFileError
 from archiver.formats.canonical_json import compact
 from archiver.manifest.document import seed_entry
@@ -80,7 +80,7 @@ class Composed:
     uri: str
     text: str  # the manifest entry, records and duplicate_of as placeholders
     snapshot_text: bytes
-    warning: str | None = None
+    warnings: tuple[str, ...] = ()
 
     def discard(self) -> None:
         if isinstance(self.main, Path):
@@ -90,26 +90,19 @@ class Composed:
 def describe(file: SeedFile, row: Row, read: SeedRead) -> Seed:
     """The seed as INDEX.md declares it, beside what detection finds in its first bytes."""
     try:
-        findings = detect(file.path, read.sample, charset=row.charset or None)
+        findings = detect(file.path, read.sample, charset=row.charset or None,
+                          document=read.body if read.body is not None else file.location,
+                          complete=file.size <= len(read.sample))
     except ValueError as err:
         raise IndexFileError(f"{file.location}: INDEX.md line {row.line}: charset: {err}") from None
     return Seed(file=file, row=row, digest=read.digest, findings=findings)
 
 
-def language_warning(seed: Seed) -> str | None:
-    """A one-line warning if the declared and detected languages disagree: people err, and so
-    do detectors, so neither overrides the other."""
-    found = seed.findings.language
-    if found is None or same_language(seed.row.language, found.tag):
-        return None
-    return (f"{seed.file.location}: INDEX.md declares language {seed.row.language!r}, "
-            f"{found.detector} detected {found.tag!r} (confidence {found.confidence}%)")
-
-
 def compose(context: Context, file: SeedFile, row: Row) -> Composed:
     read = read_seed(file)
     seed = describe(file, row, read)
-    warning = language_warning(seed)
+    warnings = warnings_for(file.location, seed.findings, declared_language=row.language,
+                            where=f"INDEX.md line {row.line}")
     entry = seed_entry(seed, uri=target_uri(context.records.batch_id, file.path),
                        source_uri=source_uri(row.source))
     main = main_record(entry, context.records, original=None, body=read.body)
@@ -122,7 +115,7 @@ def compose(context: Context, file: SeedFile, row: Row) -> Composed:
     return Composed(entry["sha256"], entry["path"], entry["bytes"],
                     row.language, record_date(entry, context.records.packaged), main.record_id,
                     main_member, meta.record_id, meta_member, meta_body, entry["id"],
-                    placeholders(entry), compact(snapshot_seed(entry)), warning)
+                    placeholders(entry), compact(snapshot_seed(entry)), tuple(warnings))
 
 
 def _main_member(context: Context, main: Record, file: SeedFile, read: SeedRead) -> bytes | Path:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 import stat
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
+from archiver.base.descriptors import FOLDER, open_root
 from archiver.base.uris import check_header_value
 from archiver.errors import SeedError
 from archiver.seeds.index_file import INDEX_NAME
@@ -25,32 +26,58 @@ def find_seeds(folder: Path) -> list[SeedFile]:
 
 def walk_seeds(folder: Path) -> Iterator[SeedFile]:
     """`find_seeds`' files one directory entry at a time, in the order the system lists them
-    (a batch of millions is never held whole)."""
+    (a batch of millions is never held whole). Each folder is opened through its parent's
+    descriptor without following links (`base.descriptors`), so the walk never leaves `folder`
+    and its depth is not bounded by PATH_MAX; one descriptor is held per level."""
     try:
         info = folder.lstat()
+        top = open_root(folder) if stat.S_ISDIR(info.st_mode) else -1
     except OSError as err:
         raise SeedError(f"{folder}: cannot open the seeds folder: {err.strerror}") from None
-    if not stat.S_ISDIR(info.st_mode):
+    if top < 0:
         raise SeedError(f"{folder}: the seeds folder is not a directory")
-    yield from _walk(folder, "", str(folder))
-
-
-def _walk(folder: Path | str, prefix: str, root: str) -> Iterator[SeedFile]:
+    root = str(folder)
+    levels: list[tuple[int, str, list[str]]] = []  # (descriptor, prefix, subfolders to visit)
     try:
-        entries = os.scandir(folder)
+        levels.append((top, "", []))
+        yield from _list(top, "", root, levels[-1][2])
+        while levels:
+            fd, prefix, subfolders = levels[-1]
+            if not subfolders:
+                os.close(levels.pop()[0])
+                continue
+            sub = subfolders.pop()
+            name = prefix + sub
+            try:
+                child = os.open(sub, FOLDER, dir_fd=fd)
+            except OSError as err:
+                raise SeedError(f"{os.path.join(root, name)}: cannot list the folder: "
+                                f"{err.strerror}") from None
+            levels.append((child, name + "/", []))
+            yield from _list(child, name + "/", root, levels[-1][2])
+    finally:
+        for fd, _, _ in levels:
+            os.close(fd)
+
+
+def _list(fd: int, prefix: str, root: str, subfolders: list[str]) -> Iterator[SeedFile]:
+    """The regular files of one folder; its subfolders' names go into `subfolders`."""
+    try:
+        entries = os.scandir(fd)
     except OSError as err:
-        raise SeedError(f"{folder}: cannot list the folder: {err.strerror}") from None
+        raise SeedError(f"{os.path.join(root, prefix)}: cannot list the folder: "
+                        f"{err.strerror}") from None
     with entries:
         for entry in entries:
-            name = prefix + _checked_name(entry.name, folder)
+            name = prefix + _checked_name(entry.name, os.path.join(root, prefix))
             if name == INDEX_NAME:
                 continue
             info = entry.stat(follow_symlinks=False)
-            location = entry.path
+            location = os.path.join(root, name)
             if stat.S_ISLNK(info.st_mode):
                 raise SeedError(f"{location}: is a symbolic link; archive the file itself")
             if stat.S_ISDIR(info.st_mode):
-                yield from _walk(location, name + "/", root)
+                subfolders.append(entry.name)
             elif stat.S_ISREG(info.st_mode):
                 yield SeedFile(path=name, folder=root, size=info.st_size)
             else:

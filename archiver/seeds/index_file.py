@@ -3,7 +3,8 @@
 People write this file by hand, so the parser is forgiving about layout and strict about content:
 columns are found by their header names in any order, extra columns are kept, prose and headings
 around the table are ignored, and batch fields are optional. A row that cannot be trusted (a
-duplicate, an invalid language tag or date, a blank required cell) stops packing with the line.
+duplicate, a language tag that is malformed or names an unregistered subtag, an invalid date, a
+blank required cell) stops packing with the line.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import errno
 import os
 import re
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
 from archiver.base.dates import parse_capture
-from archiver.detect.bcp47 import is_well_formed
+from archiver.detect.subtags import tag_problem
 from archiver.errors import IndexFileError, where
 from archiver.seeds.types import Batch, Index, Row
 
@@ -40,10 +42,12 @@ _BATCH_KEYS = {
 }
 
 
-_FIELD = re.compile(r"^\s*(?:[-*]\s+)?(?:\*\*|__)?([A-Za-z][A-Za-z -]*?)(?:\*\*|__)?\s*:(?:\*\*|__)?\s*(.*)$")
+# Both patterns match in linear time: the parts a lazy group would backtrack over (a field name's
+# trailing emphasis and spaces, a heading's closing hashes) are stripped in Python instead.
+_FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z -]*")
 
 
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*)$")
 
 
 _SEPARATOR_CELL = re.compile(r"^:?-{3,}:?$")
@@ -132,7 +136,13 @@ def _find_table(lines: list[str], path: Path) -> int:
 
 
 def normalized_cells(line: str) -> list[str]:
-    return [_COLUMN_ALIASES.get(c.lower(), c.lower()) for c in split_cells(line)]
+    return [column_name(cell) for cell in split_cells(line)]
+
+
+def column_name(header: str) -> str:
+    """A column's name as the table's header gives it: lowercase, aliases resolved."""
+    lowered = header.lower()
+    return _COLUMN_ALIASES.get(lowered, lowered)
 
 
 def split_cells(line: str) -> list[str]:
@@ -151,11 +161,13 @@ def _columns(line: str, path: Path, number: int) -> list[str]:
     for column in REQUIRED_COLUMNS:
         if column not in columns:
             raise IndexFileError(f"{where(path, number)}: table has no {column!r} column")
+    seen: set[str] = set()
     for name in columns:
         if not name:
             raise IndexFileError(f"{where(path, number)}: table has a column with no name")
-        if columns.count(name) > 1:
+        if name in seen:
             raise IndexFileError(f"{where(path, number)}: column {name!r} appears twice")
+        seen.add(name)
     return columns
 
 
@@ -191,11 +203,10 @@ def _row(line: str, columns: list[str], path: Path, number: int, blank: list[str
         blank.append(f"line {number}: {seed}: {', '.join(map(repr, missing))} "
                      f"{'is' if len(missing) == 1 else 'are'} blank")
     language = values["language"]
-    if language and not is_well_formed(language):
-        raise IndexFileError(
-            f"{where(path, number)}: {seed}: invalid language tag {language!r} "
-            "(use BCP 47, e.g. en, zh-Hans, pt-BR)"
-        )
+    problem = tag_problem(language) if language else None
+    if problem:
+        raise IndexFileError(f"{where(path, number)}: {seed}: invalid language tag "
+                             f"{language!r}: {problem}")
     try:
         captured = parse_capture(values["captured"] or "unknown")
     except ValueError as err:
@@ -217,17 +228,38 @@ def _strip_code(cell: str) -> str:
 def _batch_fields(lines: list[str], path: Path) -> dict[str, tuple[str, int]]:
     fields: dict[str, tuple[str, int]] = {}
     for number, line in enumerate(lines, start=1):
-        match = _FIELD.match(line)
-        if not match or match[1].strip().lower() not in _BATCH_KEYS:
+        field = _field(line)
+        if field is None or field[0].lower() not in _BATCH_KEYS:
             continue
-        key = _BATCH_KEYS[match[1].strip().lower()]
-        if _CONTROL.search(match[2]):
+        key = _BATCH_KEYS[field[0].lower()]
+        if _CONTROL.search(field[1]):
             raise IndexFileError(f"{where(path, number)}: batch field {key!r} holds a control "
                                  "character")
         if key in fields:
             raise IndexFileError(f"{where(path, number)}: batch field {key!r} given twice")
-        fields[key] = (match[2].strip(), number)
+        fields[key] = (field[1].strip(), number)
     return fields
+
+
+def _field(line: str) -> tuple[str, str] | None:
+    """`- **Name**: value` (bullet and emphasis optional) as (name, value), or None."""
+    name, colon, value = line.partition(":")
+    if not colon:
+        return None
+    name = name.lstrip()
+    if name[:1] in ("-", "*") and name[1:2].isspace():
+        name = name[1:].lstrip()
+    name = _unemphasize(_unemphasize(name, str.removeprefix).rstrip(), str.removesuffix)
+    if not _FIELD_NAME.fullmatch(name):
+        return None
+    return name.strip(), _unemphasize(value, str.removeprefix).lstrip()
+
+
+def _unemphasize(text: str, remove: Callable[[str, str], str]) -> str:
+    for mark in ("**", "__"):
+        if remove(text, mark) != text:
+            return remove(text, mark)
+    return text
 
 
 def _batch(fields: dict[str, tuple[str, int]], lines: list[str], path: Path) -> Batch:
@@ -253,7 +285,7 @@ def _first_heading(lines: list[str]) -> str:
     for line in lines:
         match = _HEADING.match(line)
         if match:
-            return match[1]
+            return match[1].rstrip().rstrip("#").rstrip()
     return ""
 
 

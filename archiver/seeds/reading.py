@@ -7,11 +7,13 @@ therefore always the hashed bytes; a file that changes on disk meanwhile is refu
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
+from archiver.base.descriptors import closing_fd, link_on_path, open_folder, open_path, open_root
 from archiver.base.digests import Digest, Hasher, iter_blocks
 from archiver.errors import SeedError
 from archiver.seeds.types import SeedFile
@@ -60,9 +62,9 @@ def reread(seed: SeedFile, digest: Digest) -> Iterator[bytes]:
 def _checked_blocks(seed: SeedFile) -> Iterator[bytes]:
     """A seed's blocks, refusing links, special files and files that change while read."""
     try:
-        fd = os.open(seed.location, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        fd = open_seed(seed.folder, seed.path)
     except OSError as err:
-        raise SeedError(f"{seed.location}: cannot read: {err.strerror}") from None
+        raise SeedError(f"{seed.location}: cannot read: {why(err)}") from None
     size = 0
     try:
         with open(fd, "rb", closefd=True) as stream:
@@ -77,6 +79,39 @@ def _checked_blocks(seed: SeedFile) -> Iterator[bytes]:
         raise SeedError(f"{seed.location}: cannot read: {err.strerror}") from None
     if _changed(before, after) or size != before.st_size or before.st_size != seed.size:
         raise SeedError(f"{seed.location}: changed while being archived; pack again when it is still")
+
+
+def open_seed(folder: str, path: str) -> int:
+    """A descriptor of the seed `path` below `folder`, no component of it followed if it is a
+    link: a folder swapped for a link after the scan is refused, never read through."""
+    return open_path(folder, path, os.O_RDONLY | os.O_NONBLOCK)
+
+
+def sha256_seed(folder: str, path: str) -> Digest:
+    """The digest of the seed `path` below `folder`, opened as `open_seed` does."""
+    with open(open_seed(folder, path), "rb") as stream:
+        if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+            raise OSError(errno.EINVAL, "is not a regular file")
+        hasher = Hasher()
+        for block in iter_blocks(stream):
+            hasher.update(block)
+    return Digest(hasher.hexdigest(), hasher.size)
+
+
+def stat_seed(folder: str, path: str) -> os.stat_result:
+    """What `path` below `folder` is (a link is reported as a link), its folders opened as
+    `open_seed` opens them."""
+    *folders, name = path.split("/")
+    with closing_fd(open_root(folder)) as top, closing_fd(open_folder(top, folders)) as parent:
+        return os.stat(name, dir_fd=parent, follow_symlinks=False)
+
+
+def why(err: OSError) -> str:
+    """An open's failure in words, naming a link or file found where a folder was scanned."""
+    if link_on_path(err):
+        return (f"{err.strerror}: a symbolic link or file is where the scan found this file or "
+                "one of its folders (changed since the scan?)")
+    return err.strerror or str(err)
 
 
 def _changed(before: os.stat_result, after: os.stat_result) -> bool:

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from archiver.base.atomic import write_atomically
+from archiver.base.atomic import write_atomically, writing_atomically
 from archiver.errors import InputError
 from archiver.manifest.chain import chain_of, content_record
 from archiver.manifest.loader import Link, load_manifest
 from archiver.manifest.root import is_root
 from archiver.share.alias import aliases
 from archiver.share.cdxj import Entry, index_text, index_warc
-from archiver.share.jsonl import json_lines
+from archiver.share.jsonl import write_json_lines
 from archiver.share.pages import page
 from archiver.share.wacz import write_wacz
 
@@ -51,8 +51,9 @@ def export(manifest_path: Path, *, wacz: Path | None = None, cdxj_out: Path | No
         _write_wacz(wacz, links, warcs + earlier, entries + _index(earlier))
         written.append(wacz)
     if jsonl:
-        text = json_lines(document, lambda name: loaded.warc_path(name, warc), chain_of(loaded))
-        write_atomically(jsonl, text.encode())
+        with writing_atomically(jsonl) as stream:
+            write_json_lines(stream, document, lambda name: loaded.warc_path(name, warc),
+                             chain_of(loaded))
         written.append(jsonl)
     return written
 

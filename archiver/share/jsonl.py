@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import codecs
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import BinaryIO
 
 from archiver.base.digests import Hasher
 from archiver.detect.encoding import python_codec
@@ -19,52 +20,79 @@ from archiver.errors import DamageError, ManifestError
 from archiver.manifest.chain import content_record
 from archiver.manifest.loader import Link
 from archiver.manifest.types import Encoding, Manifest, RecordRef, SeedEntry
-from archiver.warc.reader import read_member_at
+from archiver.warc.reader import Sink, read_member_at
 
 WarcPath = Callable[[str], Path]
 
 
-def json_lines(document: Manifest, warc_path: WarcPath, links: list[Link]) -> str:
-    """`links` is the manifest's chain (itself first), to resolve revisits into earlier batches,
-    whose WARC files lie in the same folder."""
+def write_json_lines(out: BinaryIO, document: Manifest, warc_path: WarcPath,
+                     links: list[Link]) -> None:
+    """Write one line per seed to `out` as each seed is read and decoded, so memory stays bounded
+    whatever the seeds' size; DamageError (after the line was written: the caller discards the
+    file) if a seed's bytes do not match its sha256. `links` is the manifest's chain (itself
+    first), to resolve revisits into earlier batches."""
     seeds = {seed["path"]: seed for seed in document.get("seeds", [])}
-    return "".join(_json_line(_line(seed, seeds, document, warc_path, links))
-                   for seed in seeds.values())
+    for seed in seeds.values():
+        record, _ = content_record(seed, seeds, links)
+        before = {"id": seed["id"], "path": seed["path"], "title": seed.get("title")}
+        encoding = seed.get("encoding") or {}
+        after = {
+            "language": (seed.get("language") or {}).get("declared"),
+            "encoding": encoding.get("charset"), "source": seed.get("source"),
+            "captured": (seed.get("captured") or {}).get("value"), "sha256": seed["sha256"],
+            "snapshot_id": document.get("snapshot_id"),
+        }
+        out.write(_escaped(json.dumps(before, ensure_ascii=False)[:-1] + ', "text": '))
+        text = _TextWriter(out, encoding)
+        stream_seed(seed, record, warc_path, sink=text.write)
+        text.close()
+        out.write(_escaped(", " + json.dumps(after, ensure_ascii=False)[1:] + "\n"))
 
 
-def _json_line(value: dict[str, Any]) -> str:
-    """One line: U+2028/U+2029 escaped too, as readers that split on every line break need."""
-    text = json.dumps(value, ensure_ascii=False)
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n"
+def _escaped(text: str) -> bytes:
+    """U+2028/U+2029 escaped too, as readers that split on every line break need."""
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
 
 
-def _line(seed: SeedEntry, seeds: dict[str, SeedEntry], document: Manifest,
-          warc_path: WarcPath, links: list[Link]) -> dict[str, Any]:
-    encoding = seed.get("encoding") or {}
-    record, _ = content_record(seed, seeds, links)
-    data = seed_bytes(seed, record, warc_path)
-    return {
-        "id": seed["id"], "path": seed["path"], "title": seed.get("title"),
-        "text": decode(data, encoding), "language": (seed.get("language") or {}).get("declared"),
-        "encoding": encoding.get("charset"), "source": seed.get("source"),
-        "captured": (seed.get("captured") or {}).get("value"), "sha256": seed["sha256"],
-        "snapshot_id": document.get("snapshot_id"),
-    }
+class _TextWriter:
+    """A seed's bytes as they arrive, decoded with the manifest's charset and written as one JSON
+    string (`null` for a binary seed). JSON escapes character by character, so each piece is
+    escaped on its own."""
+
+    def __init__(self, out: BinaryIO, encoding: Encoding) -> None:
+        self._out = out
+        self._decoder = _decoder(encoding)
+        self._first = True
+        out.write(b'"' if self._decoder else b"null")
+
+    def write(self, block: bytes) -> None:
+        if self._decoder:
+            self._text(self._decoder.decode(block))
+
+    def close(self) -> None:
+        if self._decoder:
+            self._text(self._decoder.decode(b"", True))
+            self._out.write(b'"')
+
+    def _text(self, text: str) -> None:
+        if self._first and text:
+            text, self._first = text.removeprefix("\ufeff"), False
+        self._out.write(_escaped(json.dumps(text, ensure_ascii=False)[1:-1]))
 
 
-def seed_bytes(seed: SeedEntry, record: RecordRef, warc_path: WarcPath) -> bytes:
-    """A seed's bytes read from its record in the WARC; DamageError unless they match its sha256."""
+def stream_seed(seed: SeedEntry, record: RecordRef, warc_path: WarcPath, *, sink: Sink) -> None:
+    """Pass a seed's bytes from its record in the WARC to `sink` as they are read; DamageError
+    unless they match its sha256 (the sink has had them by then)."""
     path = warc_path(record["warc_file"])
-    chunks: list[bytes] = []
     hasher = Hasher()
 
-    def sink(block: bytes) -> None:
+    def both(block: bytes) -> None:
         hasher.update(block)
-        chunks.append(block)
+        sink(block)
 
     try:
         with open(path, "rb") as stream:
-            member = read_member_at(stream, record["offset"], sink=sink, limit=seed["bytes"])
+            member = read_member_at(stream, record["offset"], sink=both, limit=seed["bytes"])
     except FileNotFoundError:
         raise ManifestError(f"{path}: no such WARC file") from None
     if member.problem or member.header("WARC-Record-ID") != record["id"]:
@@ -72,13 +100,16 @@ def seed_bytes(seed: SeedEntry, record: RecordRef, warc_path: WarcPath) -> bytes
                           f"the one the manifest lists ({member.problem or 'another record'})")
     if hasher.hexdigest() != seed["sha256"]:
         raise DamageError(f"{seed['path']}: bytes in {path} do not match the manifest's sha256")
-    return b"".join(chunks)
+
+
+def _decoder(encoding: Encoding) -> codecs.IncrementalDecoder | None:
+    if encoding.get("method") == "binary" or not encoding.get("charset"):
+        return None
+    # The charset was found from a sample; an odd byte further on becomes U+FFFD, not a failure.
+    return codecs.getincrementaldecoder(python_codec(encoding["charset"]))(errors="replace")
 
 
 def decode(data: bytes, encoding: Encoding) -> str | None:
     """A seed's text from the manifest's `encoding` entry (None for a binary seed)."""
-    if encoding.get("method") == "binary" or not encoding.get("charset"):
-        return None
-    # The charset was found from a sample; an odd byte further on becomes U+FFFD, not a failure.
-    text = codecs.decode(data, python_codec(encoding["charset"]), errors="replace")
-    return text.removeprefix("\ufeff")
+    decoder = _decoder(encoding)
+    return None if decoder is None else decoder.decode(data, True).removeprefix("\ufeff")

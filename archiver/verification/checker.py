@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from archiver.base.digests import Hasher, sha256_hex
 from archiver.base.executors import Executor, LocalExecutor
@@ -40,26 +40,30 @@ from archiver.verification.expected import (
 from archiver.verification.originals import check_seeds_folder
 from archiver.verification.parallel import check_in_parallel
 from archiver.verification.report import Problem, Report
+from archiver.verification.signature import SignatureCheck, signature_checker
 from archiver.warc.reader import Member, MemberReader
 
 
 def verify(manifest_path: Path, *, warc: Path | None = None, fast: bool = False,
            seeds_dir: Path | None = None, jobs: int | None = None,
-           executor: Executor | None = None) -> Report:
+           executor: Executor | None = None, signature: SignatureCheck | None = None) -> Report:
     """Check a snapshot, and every earlier batch its chain names, against their manifests.
 
     A sharded snapshot's shards are checked as tasks on `executor` (default: this machine's
-    pool of `jobs` processes); the report is the same on any executor. Raises ManifestError only
-    if there is nothing to check (no manifest at that path).
+    pool of `jobs` processes); the report is the same on any executor. With `signature`, its
+    SSH signature is checked over the very bytes of the manifest that are verified. Raises
+    ManifestError only if there is nothing to check (no manifest at that path), InputError if
+    the signature or allowed-signers file cannot be read.
     """
     jobs = jobs or default_jobs()
     executor = executor or LocalExecutor(jobs)
+    signed = signature_checker(signature) if signature is not None else None
     report, links = _verify_one(manifest_path, warc=warc, fast=fast, jobs=jobs, executor=executor,
-                                seeds_dir=seeds_dir)
+                                seeds_dir=seeds_dir, signed=signed)
     document = links[0].document if links else None
     for link in links[1:]:
         earlier, _ = _verify_one(link.path, warc=None, fast=fast, jobs=jobs, follow=False,
-                                 executor=executor)
+                                 executor=executor, pinned=link.sha256)
         _merge_earlier(report, link, earlier, document)
     if seeds_dir is not None and document is not None and not is_root(document):
         check_seeds_folder(seeds_dir, document, report)  # a root's shards did theirs
@@ -76,8 +80,9 @@ def _check_events(manifest_path: Path, sha256: str | None, report: Report) -> No
 
 def _verify_one(manifest_path: Path, *, warc: Path | None, fast: bool, jobs: int,
                 follow: bool = True, executor: Executor | None = None,
-                also: tuple[Link, ...] = (),
-                seeds_dir: Path | None = None) -> tuple[Report, list[Link]]:
+                also: tuple[Link, ...] = (), seeds_dir: Path | None = None,
+                signed: Callable[[bytes, Report], None] | None = None,
+                pinned: str | None = None) -> tuple[Report, list[Link]]:
     """Verify one manifest and its WARC files; return it with its chain (itself first). A
     sharded snapshot's root is checked shard by shard on `executor`, each shard comparing its
     seeds with `seeds_dir` if given.
@@ -85,16 +90,25 @@ def _verify_one(manifest_path: Path, *, warc: Path | None, fast: bool, jobs: int
     On several cores, with the manifest's top level sound, workers check the WARC while this
     process checks the seeds' entries (`_proved_whole`); anything wrong, and the one-core check
     below runs from the start, so that every problem is named the same way on any machine.
+
+    The manifest is read once: `signed` checks its signature over these bytes, and an earlier
+    link whose bytes are no longer the ones its chain was checked with (`pinned`) is broken.
     """
     data = read_manifest_bytes(manifest_path)
     report = Report(manifest=str(manifest_path), fast=fast)
+    digest = sha256_hex(data)
+    if pinned is not None and digest != pinned:
+        report.add("chain-broken", str(manifest_path), f"changed while being verified: its "
+                   f"sha256 is now {digest}, the chain was checked with {pinned}")
+        return report, []
+    if signed is not None:
+        signed(data, report)
     _check_sidecar(manifest_path, data, report)
     try:
         document = parse_manifest(data)
     except ValueError as err:
         report.add("manifest-unreadable", str(manifest_path), str(err))
         return report, []
-    digest = sha256_hex(data)
     del data  # the parsed document is what is checked from here on
     if is_root(document):
         from archiver.verification.sharded import verify_root

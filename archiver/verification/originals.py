@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from archiver.base.digests import sha256_file
 from archiver.errors import ArchiverError
 from archiver.manifest.digest_index import LineSum
 from archiver.manifest.types import Manifest, SeedEntry
 from archiver.seeds.folder import find_seeds, walk_seeds
+from archiver.seeds.reading import sha256_seed, stat_seed, why
 from archiver.verification.report import Report
 
 
@@ -47,16 +47,17 @@ def check_seeds_folder(seeds_dir: Path, document: Manifest, report: Report) -> N
         if file is None:
             report.add("seeds-missing", str(seeds_dir / path), "not in the seeds folder", path)
         else:
-            compare_seed_file(file.location, seed, report)
+            compare_seed_file(str(seeds_dir), seed, report)
     _unexpected(seeds_dir, sorted(set(files) - set(listed)), report)
 
 
-def compare_seed_file(location: str, seed: SeedEntry, report: Report) -> None:
-    """The file at `location` must hold the seed's bytes."""
+def compare_seed_file(seeds_dir: str, seed: SeedEntry, report: Report) -> None:
+    """The seed's file below `seeds_dir` must hold its bytes (no link on its way followed)."""
+    location = os.path.join(seeds_dir, seed["path"])
     try:
-        digest = sha256_file(location)
+        digest = sha256_seed(seeds_dir, seed["path"])
     except OSError as err:
-        report.add("seeds-unreadable", location, err.strerror or str(err), seed["path"])
+        report.add("seeds-unreadable", location, why(err), seed["path"])
         return
     if (digest.sha256, digest.size) != (seed["sha256"], seed["bytes"]):
         report.add("seeds-differs", location,
@@ -70,14 +71,14 @@ def check_shard_seeds(seeds_dir: Path, document: Manifest, report: Report) -> Se
     for seed in document["seeds"]:
         location = os.path.join(seeds_dir, seed["path"])
         try:
-            regular = stat.S_ISREG(os.lstat(location).st_mode)
+            regular = stat.S_ISREG(stat_seed(str(seeds_dir), seed["path"]).st_mode)
         except OSError:
             regular = False
         if not regular:  # what `find_seeds` would not list
             report.add("seeds-missing", location, "not in the seeds folder", seed["path"])
             continue
         found.add(seed["path"])
-        compare_seed_file(location, seed, report)
+        compare_seed_file(str(seeds_dir), seed, report)
     seeds = document["seeds"]
     if not seeds:
         return None

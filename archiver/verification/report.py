@@ -28,6 +28,8 @@ class Report:
     # with a problem, so the report stays small whatever the number of seeds).
     shards: list[dict[str, Any]] = field(default_factory=list)
     seed_total: int | None = None
+    # --signature: its path, whether it checked out, and the principal who signed (or None).
+    signature: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -52,4 +54,5 @@ class Report:
             "seeds": [{"path": path, "ok": self.seed_ok(path)} for path in self.seeds],
             "problems": [asdict(problem) for problem in self.problems],
             **({"shards": self.shards, "seed_total": self.seed_total} if self.shards else {}),
+            **({"signature": self.signature} if self.signature is not None else {}),
         }

@@ -1,0 +1,99 @@
+"""A folder swapped for a symbolic link while pack or extract runs (issue 16, M2 and M3).
+
+Each swap is placed exactly, never by waiting: pack's lands between the scan and the reads (the
+plan `prepare` made is what the CLI hands to `pack`), and extract's inside the window between
+a folder's check and the file created in it, from an audit hook that fires on the `open` of the
+seed's temporary file, just before the system call (in a child process, so the hook ends
+with it).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from conftest import REPO, make_seeds
+
+import archiver
+from archiver.seeds.plan import prepare
+from archiver.seeds.shards import Limits
+
+PACKAGED = datetime(2024, 5, 1, tzinfo=timezone.utc)
+SECRET = b"root:x:0:0:the secret outside the seeds folder\n"
+
+
+def everything_below(folder: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file())
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_pack_refuses_a_folder_swapped_for_a_link_after_the_scan(tmp_path, jobs):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "passwd").write_bytes(SECRET)
+    seeds = make_seeds(tmp_path / "seeds", {
+        **{f"a{n:03d}.txt": f"seed {n}\n".encode() for n in range(20)},
+        "zz/passwd": b"x" * len(SECRET),  # the same size: the size check alone cannot tell
+    })
+    work = prepare(seeds, Limits(1 << 30, 65_536))  # the scan
+    (seeds / "zz").rename(seeds / "zz.decoy")
+    (seeds / "zz").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(archiver.InputError, match=r"zz/passwd: cannot read: .*symbolic link"):
+        archiver.pack(seeds, out_dir=tmp_path / "out", packaged=PACKAGED, prepared=work,
+                      jobs=jobs)
+    out = tmp_path / "out"
+    assert not list(out.glob("*.manifest.json"))
+    assert SECRET not in everything_below(out)
+
+
+DRIVER = """
+import os, sys
+from pathlib import Path
+import archiver
+
+manifest, to, victim = map(Path, sys.argv[1:4])
+armed = [True]
+
+def swap(event, args):  # just before the open of b.txt's temporary file
+    if armed[0] and event == "open" and isinstance(args[0], (str, bytes, os.PathLike)):
+        name = os.fsdecode(args[0])
+        if name.endswith(".partial") and "b.txt" in os.path.basename(name):
+            armed[0] = False
+            os.rename(to / "sub", to / "sub.real")
+            os.symlink(victim, to / "sub")
+
+sys.addaudithook(swap)
+try:
+    archiver.extract(manifest, to=to, force="--force" in sys.argv)
+except archiver.ArchiverError as err:
+    print("refused:", err)
+print("swapped" if not armed[0] else "never swapped")
+"""
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_extract_cannot_be_raced_into_writing_outside_to(tmp_path, force):
+    seeds = make_seeds(tmp_path / "seeds", {"sub/a.txt": b"first\n", "sub/b.txt": b"second\n"})
+    result = archiver.pack(seeds, out_dir=tmp_path / "out", packaged=PACKAGED, jobs=1)
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    if force:
+        (victim / "b.txt").write_bytes(b"the victim's own file\n")
+    to = tmp_path / "shared-to"
+    ran = subprocess.run(
+        [sys.executable, "-c", DRIVER, result.manifest_path, to, victim,
+         *(["--force"] if force else [])],
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO), "PYTHONWARNINGS": "error"})
+    assert ran.returncode == 0, ran.stderr
+    assert "swapped" in ran.stdout.splitlines()[-1]
+    assert sorted(p.name for p in victim.iterdir()) == (["b.txt"] if force else [])
+    if force:
+        assert (victim / "b.txt").read_bytes() == b"the victim's own file\n"
+    # whatever was written stayed inside --to: in the folder extract opened, now sub.real
+    assert (to / "sub.real" / "a.txt").read_bytes() == b"first\n"
+    assert (to / "sub.real" / "b.txt").read_bytes() == b"second\n"
