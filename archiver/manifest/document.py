@@ -59,6 +59,7 @@ def seed_entry(seed: Seed, *, uri: str, source_uri: str | None) -> SeedEntry:
         "title": row.title, "source": row.source, "source_uri": source_uri,
         "captured": {"value": row.captured.value, "precision": row.captured.precision},
         "notes": row.notes, "extra": dict(row.extra), "records": [], "duplicate_of": None,
+        **({"link": {"target": seed.link}} if seed.link is not None else {}),  # type: ignore[typeddict-item]
     }
 
 
@@ -80,6 +81,8 @@ def metadata_fields(entry: SeedEntry) -> list[tuple[str, str]]:
         ("charset-confidence", entry["encoding"]["confidence"]),
         ("payload-sha256", entry["sha256"]), ("notes", entry["notes"]),
     ]
+    if "link" in entry:
+        fields.append(("link-target", entry["link"]["target"]))
     fields += [("x-" + _token(name), value) for name, value in sorted(entry["extra"].items())]
     return fields
 

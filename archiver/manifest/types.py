@@ -117,6 +117,11 @@ class SeedEntry(TypedDict):
     extra: dict[str, str]
     records: list[RecordRef]
     duplicate_of: Duplicate | None
+    link: NotRequired[LinkEntry]  # since 1.1: a symbolic link
+
+
+class LinkEntry(TypedDict):
+    target: str  # exactly as stored: the link's bytes
 
 
 class Software(TypedDict):
@@ -154,6 +159,7 @@ class Manifest(TypedDict):
     warc_files: list[WarcFile]
     seeds: list[SeedEntry]
     snapshot_id: str
+    links: NotRequired[int]  # since 1.1: how many seeds are symbolic links, when some are
     shard: NotRequired[ShardInfo]
 
 

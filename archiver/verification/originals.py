@@ -20,7 +20,7 @@ from archiver.errors import ArchiverError
 from archiver.manifest.digest_index import LineSum
 from archiver.manifest.types import Manifest, SeedEntry
 from archiver.seeds.folder import find_seeds, walk_seeds
-from archiver.seeds.reading import sha256_seed, stat_seed, why
+from archiver.seeds.reading import read_link, sha256_seed, stat_seed, why
 from archiver.verification.report import Report
 
 
@@ -54,6 +54,9 @@ def check_seeds_folder(seeds_dir: Path, document: Manifest, report: Report) -> N
 def compare_seed_file(seeds_dir: str, seed: SeedEntry, report: Report) -> None:
     """The seed's file below `seeds_dir` must hold its bytes (no link on its way followed)."""
     location = os.path.join(seeds_dir, seed["path"])
+    if "link" in seed:
+        _compare_link(seeds_dir, seed, report)
+        return
     try:
         digest = sha256_seed(seeds_dir, seed["path"])
     except OSError as err:
@@ -65,13 +68,28 @@ def compare_seed_file(seeds_dir: str, seed: SeedEntry, report: Report) -> None:
                    f"{seed['sha256']} ({seed['bytes']} bytes)", seed["path"])
 
 
+def _compare_link(seeds_dir: str, seed: SeedEntry, report: Report) -> None:
+    """The seed's link below `seeds_dir` must be a link to the target its entry records."""
+    location = os.path.join(seeds_dir, seed["path"])
+    try:
+        found = read_link(seeds_dir, seed["path"])
+    except OSError as err:
+        report.add("seeds-unreadable", location, why(err), seed["path"])
+        return
+    if found != seed["link"]["target"]:
+        shown = "is no symbolic link" if found is None else f"is a link to {found!r}"
+        report.add("link-target", location, f"{shown}; the manifest records a link to "
+                   f"{seed['link']['target']!r}", seed["path"])
+
+
 def check_shard_seeds(seeds_dir: Path, document: Manifest, report: Report) -> SeedRange | None:
     """A shard's task: each of its seeds' files hashed; its range of names and what was found."""
     found = LineSum()
     for seed in document["seeds"]:
         location = os.path.join(seeds_dir, seed["path"])
         try:
-            regular = stat.S_ISREG(stat_seed(str(seeds_dir), seed["path"]).st_mode)
+            mode = stat_seed(str(seeds_dir), seed["path"]).st_mode
+            regular = stat.S_ISREG(mode) or (stat.S_ISLNK(mode) and "link" in seed)
         except OSError:
             regular = False
         if not regular:  # what `find_seeds` would not list
