@@ -50,7 +50,7 @@ class Key:
 def keygen(*args: str | Path, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
     assert SSH_KEYGEN, "ssh-keygen is needed for these tests: install openssh-client"
     return subprocess.run([SSH_KEYGEN, *map(str, args)], input=stdin, capture_output=True,
-                          timeout=60)
+                          timeout=60, check=False)
 
 
 @functools.cache
@@ -170,3 +170,15 @@ def strings(blob: bytes) -> list[bytes]:
         found.append(blob[at + 4:at + 4 + size])
         at += 4 + size
     return found
+
+
+def keygen_principals(signature: bytes, signers: bytes, *, now: int = NOW) -> str | None:
+    """What `ssh-keygen -Y find-principals` prints for the signature, joined by commas, or
+    None where it finds none."""
+    with tempfile.TemporaryDirectory(dir=_FOLDER) as folder:
+        sig, allowed = Path(folder) / "m.sig", Path(folder) / "allowed_signers"
+        sig.write_bytes(signature)
+        allowed.write_bytes(signers)
+        result = keygen("-Y", "find-principals", "-f", allowed, "-s", sig,
+                        f"-Overify-time={_keygen_time(now)}")
+    return ",".join(result.stdout.decode().split("\n")[:-1]) if result.returncode == 0 else None

@@ -11,8 +11,8 @@ from conftest import REPO
 import archiver
 
 PUBLIC = {
-    "ArchiverError", "DamageError", "InputError", "PROBLEMS", "PackResult", "Problem", "Report",
-    "Restored", "__version__", "extract", "pack", "verify",
+    "Added", "ArchiverError", "DamageError", "InputError", "PROBLEMS", "PackResult", "Problem",
+    "Report", "Restored", "__version__", "add", "extract", "pack", "verify",
 }
 
 

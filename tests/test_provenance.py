@@ -132,9 +132,9 @@ def test_add_appends_rows_and_pack_refuses_them_until_filled(tmp_path):
     assert after.startswith(before)
     new_rows = after[len(before):].splitlines()
     assert len(new_rows) == 2
-    assert new_rows[0].startswith("| ru.windows-1251.txt |") and "| ru |" in new_rows[0]
+    assert new_rows[0].startswith("| `ru.windows-1251.txt` |") and "| ru |" in new_rows[0]
     assert "windows-1251" in new_rows[0]
-    assert new_rows[1].startswith("| zh-Hant.big5.txt |") and "| zh-Hant |" in new_rows[1]
+    assert new_rows[1].startswith("| `zh-Hant.big5.txt` |") and "| zh-Hant |" in new_rows[1]
     refused = run("pack", seeds, "--out", tmp_path / "out")
     assert refused.returncode == 2
     assert "ru.windows-1251.txt" in refused.stderr and "zh-Hant.big5.txt" in refused.stderr
@@ -151,4 +151,4 @@ def test_add_creates_an_index_when_there_is_none(tmp_path):
     shutil.copy(FIXTURES / "fr.utf-8.txt", seeds / "doc.txt")
     assert run("add", seeds).returncode == 0
     text = (seeds / "INDEX.md").read_text()
-    assert "# new-batch" in text and "| doc.txt |  |  | fr |  |" in text
+    assert "# new-batch" in text and "| `doc.txt` |  |  | fr |  |" in text

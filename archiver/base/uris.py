@@ -36,7 +36,13 @@ def check_header_values(values: list[str]) -> None:
 
 def target_uri(batch_id: str, path: str) -> str:
     """A location-independent `urn:` URI for a seed: batch id and percent-encoded path."""
-    return f"{URN_PREFIX}{batch_id}:{quote(path.encode('utf-8'), safe='/-._~')}"
+    return f"{URN_PREFIX}{batch_id}:{encoded_path(path)}"
+
+
+def encoded_path(path: str) -> str:
+    """A seed's path as a URI path: its UTF-8 bytes percent-encoded, all but RFC 3986's
+    unreserved characters and the `/` between folders (a space is `%20`, `%` is `%25`)."""
+    return quote(path.encode("utf-8"), safe="/-._~")
 
 
 def source_uri(source: str) -> str | None:

@@ -183,22 +183,45 @@ def _print_pack_summary(summary: dict[str, Any]) -> None:
 @handles_errors
 def add(
     seeds_dir: Annotated[Path, typer.Argument(help="Folder of seeds with its INDEX.md.")] = Path("seeds"),
+    source: Annotated[Optional[str], typer.Option(help="Source of every new row; {path} stands for the seed's path, percent-encoded: 'https://example.org/docs/{path}'.")] = None,
+    captured: Annotated[Optional[str], typer.Option(help="Capture time of every new row (ISO 8601 UTC, any precision), or 'mtime': each file's modification time to the second, which the row's notes say came from the file system.")] = None,
+    values: Annotated[Optional[Path], typer.Option(help="Per-seed values: a .csv or .tsv with a header row, or JSON lines, keyed by 'file' (or 'path'), with any of INDEX.md's columns. They win over --source and --captured.")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes describing the seeds (default: every core).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no line per row.")] = False,
 ) -> None:
     """Append INDEX.md rows for seeds that have none, with detected language and encoding.
 
-    `source` and `captured` are left blank for a person: `pack` refuses the rows until they
-    are filled in.
+    Rows already in INDEX.md are never changed. `source` and `captured` come from --source,
+    --captured and --values, or are left blank for a person: `pack` refuses blank rows.
 
-    Example: archiver add seeds
+    Example: archiver add seeds --source 'https://example.org/docs/{path}' --captured mtime
     """
-    added = add_rows(seeds_dir)
-    for row in added:
-        _say(f"added {row.path}: language {row.language}, encoding {row.encoding}")
-    if added:
-        _say(f"{seeds_dir / 'INDEX.md'}: fill in source and captured for "
-                   f"{len(added)} new row(s) before packing")
+    run = functools.partial(add_rows, seeds_dir, source=source, captured=captured,
+                            values=values, jobs=jobs)
+    if not quiet and sys.stderr.isatty():
+        from rich.console import Console
+        from rich.progress import Progress
+
+        with Progress(console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task("describing", total=None)
+            added = run(on_progress=lambda done, total: progress.update(
+                task, completed=done, total=total))
     else:
-        _say(f"{seeds_dir / 'INDEX.md'}: every seed already has a row")
+        added = run()
+    index = seeds_dir / "INDEX.md"
+    for warning in added.warnings:
+        _say(f"archiver: warning: {warning}", err=True)
+    for row in [] if quiet else added.rows:
+        _say(f"added {row.path}: language {row.cells['language']}, encoding {row.encoding}")
+    unfilled = [row for row in added.rows if row.blank]
+    if unfilled:
+        blank = sorted({name for row in unfilled for name in row.blank})
+        _say(f"{index}: fill in {' and '.join(blank)} for {len(unfilled)} of "
+             f"{len(added.rows)} new row(s) before packing")
+    elif added.rows:
+        _say(f"{index}: {len(added.rows)} new row(s), every one filled: ready to pack")
+    else:
+        _say(f"{index}: every seed already has a row")
 
 
 @app.command(epilog="Problem codes:\n\n\b\n" + problems_help())

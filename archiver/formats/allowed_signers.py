@@ -15,7 +15,9 @@ the namespace matches its `namespaces`, and `now` lies within its validity.
 from __future__ import annotations
 
 import calendar
+import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from archiver.formats.ssh_keys import PublicKey, key_kind, parse_public_key
@@ -24,6 +26,8 @@ from archiver.formats.ssh_wire import SignatureError, b64decode
 
 _WHITESPACE = b" \t\r\n"  # misc.c WHITESPACE, for the principals field
 _BLANK = b" \t"
+_PRINCIPALS_END = re.compile(rb'[ \t\r\n"]')
+_BLANK_AT = re.compile(rb"[ \t]")
 
 
 @dataclass(frozen=True)
@@ -47,27 +51,23 @@ class Skipped:
     reason: str
 
 
-def read_lines(text: bytes) -> list[Signer | Skipped]:
-    """Every line that is neither blank nor a comment, read or skipped with its reason."""
-    found: list[Signer | Skipped] = []
-    for number, line in enumerate(_lines(text), 1):
+def read_lines(text: bytes) -> Iterator[Signer | Skipped]:
+    """Every line that is neither blank nor a comment, read or skipped with its reason, one at
+    a time (a file of millions of empty lines holds no list of them)."""
+    start = number = 0
+    while start < len(text):
+        end = text.find(b"\n", start)
+        end = len(text) if end < 0 else end + 1
+        number += 1
+        line = text[start:end].split(b"\0", 1)[0].lstrip(_BLANK)  # a NUL ends a C string
+        start = end
+        if not line.rstrip(_WHITESPACE) or line.startswith(b"#"):
+            continue  # blank or a comment (OpenSSH skips a line of blanks as unreadable)
         try:
-            signer = _signer(line.split(b"\0", 1)[0], number)
+            found: Signer | Skipped = _signer(line, number)
         except SignatureError as err:
-            found.append(Skipped(number, str(err)))
-            continue
-        if signer is not None:
-            found.append(signer)
-    return found
-
-
-def _lines(text: bytes) -> list[bytes]:
-    lines = [line + b"\n" for line in text.split(b"\n")]
-    if lines[-1] == b"\n":
-        lines.pop()  # the file ends with LF: no line after it
-    else:
-        lines[-1] = lines[-1][:-1]
-    return lines
+            found = Skipped(number, str(err))
+        yield found
 
 
 def allows(signer: Signer, key: PublicKey, *, identity: bytes | None, namespace: bytes,
@@ -95,12 +95,9 @@ def _date(seconds: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
-def _signer(line: bytes, number: int) -> Signer | None:
-    """parse_principals_key_and_options: None for a blank or comment line."""
-    rest = line.lstrip(_BLANK)
-    if not rest or rest.startswith(b"#"):
-        return None
-    principals, rest = _principals(rest)
+def _signer(line: bytes, number: int) -> Signer:
+    """parse_principals_key_and_options on a line that is neither blank nor a comment."""
+    principals, rest = _principals(line)
     options = b""
     key = _key(rest)
     if key is None:
@@ -116,9 +113,10 @@ def _signer(line: bytes, number: int) -> Signer | None:
 
 def _principals(text: bytes) -> tuple[bytes, bytes]:
     """strdelimw: the first token (a double quote opens a quoted part) and what follows it."""
-    at = next((i for i, byte in enumerate(text) if byte in _WHITESPACE + b'"'), None)
-    if at is None:
+    found = _PRINCIPALS_END.search(text)
+    if found is None:
         raise SignatureError("invalid line: no key after the principals")
+    at = found.start()
     if text[at] == 0x22:  # '"'
         text = text[:at] + text[at + 1:]
         close = text.find(b'"', at)
@@ -130,16 +128,18 @@ def _principals(text: bytes) -> tuple[bytes, bytes]:
 
 def _key(text: bytes) -> PublicKey | None:
     """sshkey_read: `keytype base64`, the blob's type the same as the one named; None if not."""
-    space = next((i for i, byte in enumerate(text) if byte in _BLANK), None)
-    if space is None:
+    found = _BLANK_AT.search(text)
+    if found is None:
         return None
+    space = found.start()
     name = text[:space].decode("latin-1")
     rest = text[space:].lstrip(_BLANK)
     try:
         kind = key_kind(name, in_blob=False)
     except SignatureError:
         return None
-    end = next((i for i, byte in enumerate(rest) if byte in _BLANK), len(rest))
+    after = _BLANK_AT.search(rest)
+    end = after.start() if after else len(rest)
     blob = b64decode(rest[:end]) if rest else None
     if blob is None:
         return None

@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from archiver.base.regular import TooLarge, read_regular
-from archiver.formats.allowed_signers import Signer, Skipped, allows, read_lines
+from archiver.formats.allowed_signers import Skipped, allows, read_lines
 from archiver.formats.ssh_keys import CURVES, PublicKey, parse_public_key
 from archiver.formats.ssh_wire import Reader, SignatureError, b64decode, mpint, string
 
@@ -78,31 +78,33 @@ def verify(message: bytes, signature: bytes, allowed_signers: bytes, *, now: int
     if not key.verify(signature_blob, signed):
         raise SignatureError("bad signature: the message or the signature was altered")
     wanted = identity.encode() if identity is not None else None
-    lines = read_lines(allowed_signers)
-    reasons = []
-    for line in lines:
-        if isinstance(line, Signer):
-            why = allows(line, key, identity=wanted, namespace=namespace.encode(), now=now)
-            if not why:
-                return identity if identity is not None else _principals(line.principals)
-            if why != "no" and line.key == key:
-                reasons.append(why)
-    raise SignatureError(_refusal(key, identity, reasons, lines))
+    reasons: list[str] = []  # the first few lines that list the key but do not allow it
+    skipped: list[Skipped] = []  # the first unreadable line, and how many there were
+    unreadable = 0
+    for line in read_lines(allowed_signers):
+        if isinstance(line, Skipped):
+            unreadable += 1
+            skipped = skipped or [line]
+            continue
+        why = allows(line, key, identity=wanted, namespace=namespace.encode(), now=now)
+        if not why:
+            return identity if identity is not None else _principals(line.principals)
+        if why != "no" and line.key == key and len(reasons) < 3:
+            reasons.append(why)
+    raise SignatureError(_refusal(key, identity, reasons, skipped, unreadable))
 
 
 def _refusal(key: PublicKey, identity: str | None, reasons: list[str],
-             lines: list[Signer | Skipped]) -> str:
-    skipped = [line for line in lines if isinstance(line, Skipped)]
+             skipped: list[Skipped], unreadable: int) -> str:
     said = f"key {key.fingerprint()} ({key.name})"
     if reasons:
         who = f" as {identity!r}" if identity is not None else ""
-        message = f"{said} may not sign{who}: {'; '.join(reasons[:3])}"
+        message = f"{said} may not sign{who}: {'; '.join(reasons)}"
     else:
         message = f"{said} is not in allowed signers"
     if skipped:
-        first = skipped[0]
-        message += (f" ({len(skipped)} unreadable line{'s' if len(skipped) > 1 else ''} "
-                    f"skipped, as ssh-keygen skips them: line {first.line}: {first.reason})")
+        message += (f" ({unreadable} unreadable line{'s' if unreadable > 1 else ''} skipped, "
+                    f"as ssh-keygen skips them: line {skipped[0].line}: {skipped[0].reason})")
     return message
 
 

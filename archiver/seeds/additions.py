@@ -1,75 +1,243 @@
 """Append INDEX.md rows for seeds that have none, with what the tool can find filled in.
 
-The detected language goes in the `language` cell and the encoding into `notes`; `source` and
-`captured` stay blank because only a person knows them, and `pack` refuses the rows until they
-are filled. The charset column is never filled here: a value there is a declaration, which
-overrides detection, and the tool's own guess must stay labelled as detected.
+The detected language goes in the `language` cell and the encoding into `notes`. What only a
+person knows they may give for the whole batch or per seed: `source` from a template holding
+the seed's percent-encoded path (`https://example.org/docs/{path}`), `captured` as a time or as
+`mtime` (each file's modification time to the second; the row's notes say it came from the file
+system), and any column from a values file (`values.py`), which wins over both; where that
+gives no title, the document's own (HTML `<title>`, PDF `/Title`, as `detect` reads it). Cells
+nobody filled stay blank, and `pack` refuses those rows until a person fills them. The charset column
+is filled only from a values file: a value there is a declaration, which overrides detection,
+and the tool's own guess must stay labelled as detected.
+
+Rows already in INDEX.md are never changed; new rows go after the table's last one. Each row is
+written so that INDEX.md's reader gives back what was meant (the name in backticks, pipes
+escaped), and the new INDEX.md is read back, as `pack` reads it, before it replaces the old one.
+Seeds are described on every core (`base.pool`) once a folder is large enough to repay it.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable, Iterator
 
 from archiver.base.atomic import write_atomically
+from archiver.base.dates import parse_capture
+from archiver.base.pool import default_jobs, in_order, process_pool
+from archiver.base.uris import check_header_value, encoded_path
 from archiver.detect.findings import detect
 from archiver.detect.language import NO_LANGUAGE
-from archiver.errors import SeedError
+from archiver.errors import IndexFileError, InputError, SeedError
 from archiver.seeds.folder import find_seeds
-from archiver.seeds.index_file import INDEX_NAME, normalized_cells, read_index
+from archiver.seeds.index_file import INDEX_NAME, normalized_cells, parse_index, read_index
 from archiver.seeds.reading import SAMPLE, open_seed, why
+from archiver.seeds.types import Row, SeedFile
+from archiver.seeds.values import SeedValues, read_values
 
-NEW_INDEX = ("# {title}\n\n- title: {title}\n\n"
-             "| file | title | source | language | captured | notes |\n"
-             "|---|---|---|---|---|---|\n")
+MTIME = "mtime"  # --captured mtime: each file's modification time
+POOL_FROM = 64  # seeds: below this, starting worker processes costs more than it saves
+COLUMNS = ("file", "title", "source", "language", "captured", "notes")
+NEW_INDEX = "# {title}\n\n- title: {title}\n\n"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+@dataclass(frozen=True)
+class Described:
+    """What a worker found in one seed."""
+
+    path: str
+    language: str
+    encoding: str
+    title: str  # the document's own (HTML <title>, PDF /Title, …), "" if it gives none
+    modified: int  # seconds since 1970, the file's st_mtime
 
 
 @dataclass(frozen=True)
 class AddedRow:
+    """A row `add` wrote: the seed, what was detected, and every cell as written."""
+
     path: str
     language: str
     encoding: str
+    cells: dict[str, str]
+
+    @property
+    def blank(self) -> list[str]:
+        """The required cells still left for a person to fill in."""
+        return [name for name in ("source", "language", "captured") if not self.cells.get(name)]
 
 
-def add_rows(seeds_dir: Path) -> list[AddedRow]:
-    """Append a row for every seed without one; returns what was added (nothing: no change)."""
+@dataclass(frozen=True)
+class Added:
+    rows: list[AddedRow]
+    warnings: list[str]
+
+
+def add_rows(seeds_dir: Path, *, source: str | None = None, captured: str | None = None,
+             values: Path | None = None, jobs: int | None = None,
+             on_progress: Callable[[int, int], None] | None = None) -> Added:
+    """Append a row for every seed without one (nothing added: INDEX.md is left as it is).
+
+    `source` is a template (`{path}` stands for the seed's percent-encoded path), `captured` a
+    capture time or MTIME, `values` a CSV or JSON lines file of per-seed values keyed by path.
+    `on_progress(done, total)` is called as each seed is described.
+    """
+    _check_options(source, captured)
+    given = read_values(values) if values else {}
     index_path = seeds_dir / INDEX_NAME
     if index_path.exists():
         text = index_path.read_bytes().decode("utf-8-sig")
         index = read_index(index_path, require_filled=False)
         columns, listed = index.columns, {row.path for row in index.rows}
     else:
-        text = NEW_INDEX.format(title=seeds_dir.resolve().name or "Seeds")
-        columns = ("file", "title", "source", "language", "captured", "notes")
-        listed = set()
-    added = [_describe(seed.path, seed.folder) for seed in find_seeds(seeds_dir)
-             if seed.path not in listed]
-    if added:
-        lines = [_line(columns, row) for row in added]
-        write_atomically(index_path, _insert_rows(text, lines).encode("utf-8"))
-    return added
+        extra = tuple(dict.fromkeys(c for cells in given.values() for c in cells
+                                    if c not in COLUMNS))
+        columns, listed = COLUMNS + extra, set()
+        text = NEW_INDEX.format(title=seeds_dir.resolve().name or "Seeds") + _header(columns)
+    _check_columns(columns, given, values, index_path, captured)
+    new = [seed for seed in find_seeds(seeds_dir) if seed.path not in listed]
+    warnings = _unused(given, {seed.path for seed in new}, listed, values)
+    rows = [_row(found, columns, source=source, captured=captured,
+                 given=given.get(found.path, {}))
+            for found in _describe_all(new, jobs or default_jobs(), on_progress)]
+    if rows:
+        updated = _insert_rows(text, [_line(columns, row.cells) for row in rows])
+        _check_read_back(updated, index_path, rows)
+        write_atomically(index_path, updated.encode("utf-8"))
+    return Added(rows, warnings)
 
 
-def _describe(path: str, folder: str) -> AddedRow:
-    location = os.path.join(folder, path)
+def _check_options(source: str | None, captured: str | None) -> None:
     try:
-        with open(open_seed(folder, path), "rb") as stream:
+        check_header_value(source or "")
+    except ValueError:
+        raise InputError("--source: holds a control character") from None
+    if captured and captured != MTIME:
+        try:
+            parse_capture(captured)
+        except ValueError as err:
+            raise InputError(f"--captured: {err}, or 'mtime'") from None
+
+
+def _check_columns(columns: tuple[str, ...], given: SeedValues, values: Path | None,
+                   index_path: Path, captured: str | None) -> None:
+    for cells in given.values():
+        for column in cells:
+            if column not in columns:
+                raise InputError(f"{values}: column {column!r} is not in {index_path}'s table "
+                                 "(add it to the table first: add never changes a row)")
+    if captured == MTIME and "notes" not in columns:
+        raise InputError(f"{index_path}: --captured mtime needs a 'notes' column, where each "
+                         "row says its time is the file's modification time")
+
+
+def _unused(given: SeedValues, new: set[str], listed: set[str], values: Path | None) -> list[str]:
+    already = sorted(path for path in given if path in listed)
+    absent = sorted(path for path in given if path not in listed and path not in new)
+    warnings = []
+    if already:
+        warnings.append(f"{values}: {len(already)} record(s) for seeds INDEX.md already lists "
+                        f"were not used (rows are never changed), e.g. {already[0]!r}")
+    if absent:
+        warnings.append(f"{values}: {len(absent)} record(s) name no file in the seeds folder, "
+                        f"e.g. {absent[0]!r}")
+    return warnings
+
+
+def _describe_all(seeds: list[SeedFile], jobs: int,
+                  on_progress: Callable[[int, int], None] | None) -> Iterator[Described]:
+    if jobs == 1 or len(seeds) < POOL_FROM:
+        yield from _counted(map(_describe, seeds), len(seeds), on_progress)
+        return
+    with process_pool(jobs) as pool:
+        yield from _counted(in_order(pool, _describe, seeds, jobs=jobs), len(seeds), on_progress)
+
+
+def _counted(found: Iterator[Described], total: int,
+             on_progress: Callable[[int, int], None] | None) -> Iterator[Described]:
+    for done, item in enumerate(found, start=1):
+        yield item
+        if on_progress:
+            on_progress(done, total)
+
+
+def _describe(seed: SeedFile) -> Described:
+    location = seed.location
+    try:
+        with open(open_seed(seed.folder, seed.path), "rb") as stream:
             sample = stream.read(SAMPLE)
+            modified = int(os.fstat(stream.fileno()).st_mtime)
     except OSError as err:
         raise SeedError(f"{location}: cannot read: {why(err)}") from None
-    findings = detect(path, sample, document=location, complete=len(sample) < SAMPLE)
+    findings = detect(seed.path, sample, document=location, complete=len(sample) < SAMPLE)
     encoding = findings.encoding
     language = findings.language.tag if findings.language is not None else NO_LANGUAGE
     found = f"{encoding.encoding or 'binary'} ({encoding.method}, {encoding.confidence} confidence)"
-    return AddedRow(path, language, found)
+    title = _CONTROL.sub("", findings.text.declared.title)  # a cell may hold no control
+    return Described(seed.path, language, found, title, modified)
 
 
-def _line(columns: tuple[str, ...], row: AddedRow) -> str:
-    values = {"file": row.path, "language": row.language,
-              "notes": f"added by archiver add: encoding {row.encoding}, language detected"}
-    cells = [values.get(column, "").replace("|", "\\|") for column in columns]
-    return "| " + " | ".join(cells) + " |"
+def _row(found: Described, columns: tuple[str, ...], *, source: str | None,
+         captured: str | None, given: dict[str, str]) -> AddedRow:
+    cells = dict(given)
+    cells["file"] = found.path
+    cells.setdefault("language", found.language)
+    if source:
+        cells.setdefault("source", source.replace("{path}", encoded_path(found.path)))
+    said = [f"encoding {found.encoding}"]
+    if "language" not in given:
+        said.append("language detected")
+    if found.title and "title" not in given and "title" in columns:
+        cells["title"] = found.title
+        said.append("title from the document")
+    if captured == MTIME and "captured" not in given:
+        moment = datetime.fromtimestamp(found.modified, tz=timezone.utc)
+        cells["captured"] = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        said.append("captured is the file's modification time (from the file system)")
+    elif captured:
+        cells.setdefault("captured", captured)
+    ours = "added by archiver add: " + ", ".join(said)
+    cells["notes"] = f"{given['notes']}; {ours}" if given.get("notes") else ours
+    return AddedRow(found.path, found.language, found.encoding, cells)
+
+
+def _header(columns: tuple[str, ...]) -> str:
+    return "| " + " | ".join(columns) + " |\n|" + "---|" * len(columns) + "\n"
+
+
+def _line(columns: tuple[str, ...], cells: dict[str, str]) -> str:
+    """A table row INDEX.md's reader gives back as `cells`: the name in backticks (so leading
+    and trailing spaces and backticks of its own survive), every pipe escaped."""
+    written = [f"`{cells['file']}`" if column == "file" else cells.get(column, "")
+               for column in columns]
+    return "| " + " | ".join(cell.replace("|", "\\|") for cell in written) + " |"
+
+
+def _check_read_back(text: str, index_path: Path, rows: list[AddedRow]) -> None:
+    """Read the new INDEX.md as `pack` will, and refuse to write it unless every new row reads
+    back as meant."""
+    try:
+        index = parse_index(text, index_path, require_filled=False)
+    except IndexFileError as err:
+        raise InputError(f"{err}; nothing was written") from None
+    read = {row.path: row for row in index.rows}
+    for row in rows:
+        back = read.get(row.path)
+        meant = {name: parse_capture(value).value if name == "captured" else value
+                 for name, value in row.cells.items()}
+        if back is None or any(_cells(back).get(name, "") != value for name, value in meant.items()):
+            raise InputError(f"{index_path}: the row for {row.path!r} would not read back as "
+                             "written; nothing was written")
+
+
+def _cells(row: Row) -> dict[str, str]:
+    return {"file": row.path, "title": row.title, "source": row.source, "language": row.language,
+            "captured": row.captured.value, "notes": row.notes, "charset": row.charset,
+            **dict(row.extra)}
 
 
 def _insert_rows(text: str, new: list[str]) -> str:

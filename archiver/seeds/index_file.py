@@ -136,7 +136,13 @@ def _find_table(lines: list[str], path: Path) -> int:
 
 
 def normalized_cells(line: str) -> list[str]:
-    return [_COLUMN_ALIASES.get(c.lower(), c.lower()) for c in split_cells(line)]
+    return [column_name(cell) for cell in split_cells(line)]
+
+
+def column_name(header: str) -> str:
+    """A column's name as the table's header gives it: lowercase, aliases resolved."""
+    lowered = header.lower()
+    return _COLUMN_ALIASES.get(lowered, lowered)
 
 
 def split_cells(line: str) -> list[str]:

@@ -20,7 +20,7 @@ from archiver.verification.report import Report
 
 NAMESPACE = "archiver"
 MAX_SIGNATURE = 1 << 20  # an SSHSIG of the largest RSA key OpenSSH reads is under 6 KB
-MAX_ALLOWED_SIGNERS = 16 << 20  # some 20,000 RSA-4096 lines
+MAX_ALLOWED_SIGNERS = 4 << 20  # some 5,000 RSA-4096 lines, 40,000 Ed25519 ones
 
 
 @dataclass(frozen=True)
