@@ -188,6 +188,7 @@ def add(
     values: Annotated[Optional[Path], typer.Option(help="Per-seed values: a .csv or .tsv with a header row, or JSON lines, keyed by 'file' (or 'path'), with any of INDEX.md's columns. They win over --source and --captured.")] = None,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes describing the seeds (default: every core).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no line per row.")] = False,
+    skip_bad_links: Annotated[bool, typer.Option(help="List no row for symbolic links that lead outside the folder, dangle or loop, with a warning each (default: refuse).")] = False,
 ) -> None:
     """Append INDEX.md rows for seeds that have none, with detected language and encoding.
 
@@ -197,7 +198,7 @@ def add(
     Example: archiver add seeds --source 'https://example.org/docs/{path}' --captured mtime
     """
     run = functools.partial(add_rows, seeds_dir, source=source, captured=captured,
-                            values=values, jobs=jobs)
+                            values=values, jobs=jobs, skip_bad_links=skip_bad_links)
     if not quiet and sys.stderr.isatty():
         from rich.console import Console
         from rich.progress import Progress

@@ -13,7 +13,6 @@ from archiver.manifest.types import Manifest, SeedEntry
 
 _SNAPSHOT_KEYS = ("id", "path", "bytes", "sha256", "media_type", "content_type", "encoding",
                   "language", "title", "source", "source_uri", "captured", "notes", "extra")
-_SINCE_1_1 = ("link",)  # covered where present, so entries without them keep their ids
 
 
 def snapshot_id(document: Manifest) -> str:
@@ -30,8 +29,9 @@ def snapshot_basis(document: Manifest, seeds: list[Any]) -> dict[str, Any]:
 
 def snapshot_seed(seed: SeedEntry) -> dict[str, Any]:
     """The part of a seed's entry the snapshot identifier covers: content, not placement."""
-    basis = {key: seed[key] for key in _SNAPSHOT_KEYS}
-    basis.update({key: seed[key] for key in _SINCE_1_1 if key in seed})  # type: ignore[literal-required]
+    basis: dict[str, Any] = {key: seed[key] for key in _SNAPSHOT_KEYS}
+    if "link" in seed:  # since 1.1, covered where present: entries without keep their ids
+        basis["link"] = seed["link"]
     return basis
 
 

@@ -23,9 +23,9 @@ from archiver.base.memory import held_data_frozen
 from archiver.base.pool import in_order, process_pool
 from archiver.base.uris import source_uri, target_uri
 from archiver.detect.described import DocumentText
+from archiver.detect.disagreements import warnings_for
 from archiver.detect.encoding import EncodingResult
 from archiver.detect.findings import Findings, detect
-from archiver.detect.disagreements import warnings_for
 from archiver.errors import ArchiverError, IndexFileError
 from archiver.formats.canonical_json import compact
 from archiver.manifest.document import seed_entry

@@ -42,8 +42,8 @@ def read_seed(seed: SeedFile) -> SeedRead:
     """
     opened = _opened(seed)
     if isinstance(opened, str):
-        body = os.fsencode(opened)
-        return SeedRead(Digest(sha256_hex(body), len(body)), body, body, link=opened)
+        target = os.fsencode(opened)
+        return SeedRead(Digest(sha256_hex(target), len(target)), target, target, link=opened)
     keep = seed.size <= IN_MEMORY
     hasher, sample, kept = Hasher(), bytearray(), []
     for block in _checked_blocks(seed, opened):

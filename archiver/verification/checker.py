@@ -37,9 +37,9 @@ from archiver.verification.expected import (
     original_of,
     warcinfo_expected,
 )
+from archiver.verification.links import check_links
 from archiver.verification.originals import check_seeds_folder
 from archiver.verification.parallel import check_in_parallel
-from archiver.verification.links import check_links
 from archiver.verification.report import Problem, Report
 from archiver.verification.signature import SignatureCheck, signature_checker
 from archiver.warc.reader import Member, MemberReader

@@ -4,7 +4,8 @@ A one-file snapshot: the folder listed once, each listed seed's file hashed. A s
 shard's task hashes its own seeds' files and sums the names it found there (`LineSum`); this
 process walks the folder once, summing the names that fall in each shard's range of names, and
 only a range whose sums differ (it holds a file no manifest lists) is looked at again, with its
-shard's names. No process holds every name, and both report the same problems.
+shard's names. No process holds every name, and both report the same problems. A bad link in
+the folder (outside, dangling, looping) is passed over: no snapshot can hold one.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class SeedRange:
 def check_seeds_folder(seeds_dir: Path, document: Manifest, report: Report) -> None:
     """Compare a one-file snapshot's seeds with the files of `seeds_dir`."""
     try:
-        files = {file.path: file for file in find_seeds(seeds_dir)}
+        files = {file.path: file for file in find_seeds(seeds_dir, skipped={})}
     except ArchiverError as err:
         report.add("seeds-unreadable", str(seeds_dir), str(err))
         return
@@ -117,7 +118,7 @@ def check_unlisted(seeds_dir: Path, ranges: list[SeedRange | None],
     sums = [LineSum() for _ in known]
     outside: list[str] = []
     try:
-        for file in walk_seeds(seeds_dir):
+        for file in walk_seeds(seeds_dir, skipped={}):
             at = place(file.path)
             if at is None:
                 outside.append(file.path)
@@ -126,7 +127,7 @@ def check_unlisted(seeds_dir: Path, ranges: list[SeedRange | None],
         differ: dict[int, list[str]] = {at: [] for at, (_, seed_range) in enumerate(known)
                                         if LineSum(*seed_range.found) != sums[at]}
         if differ:  # look again at those ranges alone, with their shard's names
-            for file in walk_seeds(seeds_dir):
+            for file in walk_seeds(seeds_dir, skipped={}):
                 at = place(file.path)
                 if at in differ:
                     differ[at].append(file.path)
