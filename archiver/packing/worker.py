@@ -100,7 +100,7 @@ def describe(file: SeedFile, row: Row, read: SeedRead) -> Seed:
         return Seed(file=file, row=row, digest=read.digest, findings=_LINK, link=read.link)
     try:
         findings = detect(file.path, read.sample, charset=row.charset or None,
-                          document=read.body if read.body is not None else file.location,
+                          location=file.location, body=read.body,
                           complete=file.size <= len(read.sample))
     except ValueError as err:
         raise IndexFileError(f"{file.location}: INDEX.md line {row.line}: charset: {err}") from None
