@@ -182,8 +182,8 @@ def _describe(seed: SeedFile) -> Described:
             modified = int(stat_seed(seed.folder, seed.path).st_mtime)
         except OSError as err:
             raise SeedError(f"{location}: cannot read: {why(err)}") from None
-        return Described(seed.path, NO_TEXT, f"none (a symbolic link to {seed.link})", "",
-                         modified)
+        return Described(seed.path, NO_TEXT, "none", "", modified,
+                         f"a symbolic link to {seed.link} ({NO_TEXT}: no linguistic content)")
     try:
         with open(open_seed(seed.folder, seed.path), "rb") as stream:
             sample = stream.read(SAMPLE)
