@@ -52,7 +52,6 @@ _ENGLISH = re.compile(r"\b(?:the|and|of|that|with|which|this|are|from)\b", re.IG
 MAX_ENGLISH = 5  # English function words per 1,000 characters
 
 
-PDF_LINES = 240
 
 
 @dataclass(frozen=True)
@@ -66,15 +65,20 @@ def english_residue(text: str) -> float:
     return 1000 * len(_ENGLISH.findall(text)) / max(1, len(text))
 
 
+LEAST = 5  # pages a language must have, whatever the count asked for
+
+
 def pages(folder: str, count: int) -> list[Page]:
-    """`count` translated pages of section 1 in `folder`, spread through the alphabet."""
-    found = sorted(p for p in (MAN / folder / "man1").glob("*.1.gz") if p.stat().st_size > 3000)
+    """Up to `count` translated pages in `folder` (sections 1 to 8), spread through the
+    alphabet: section 1 first, the commands most people read."""
+    found = sorted((p for p in (MAN / folder).glob("man[1-8]/*.gz") if p.stat().st_size > 3000),
+                   key=lambda p: (p.parent.name, p.name))
     step = max(1, len(found) // (2 * count))
     with ThreadPoolExecutor(4) as pool:
         rendered = list(pool.map(_text, found[::step][: 2 * count]))
     chosen = [Page(folder, source, text) for source, text in zip(found[::step], rendered)
               if len(text) > 2000 and english_residue(text) < MAX_ENGLISH]
-    assert len(chosen) >= count, f"{MAN / folder}: fewer than {count} translated pages"
+    assert len(chosen) >= min(count, LEAST), f"{MAN / folder}: fewer than {LEAST} translated pages"
     return chosen[:count]
 
 
@@ -100,7 +104,7 @@ def write_corpus(root: Path, count: int) -> dict[str, str]:
                                    _groff(p.source, "html"), chosen))
     expected: dict[str, str] = {}
     for page, real_html in zip(chosen, groff_html):
-        stem = f"{page.folder}-{page.source.name.removesuffix('.1.gz')}"
+        stem = f"{page.folder}-{page.source.name.removesuffix('.gz')}"
         files = {".txt": page.text.encode("utf-8"), ".html": _wrapped(page).encode("utf-8"),
                  ".xhtml": _xhtml(page).encode("utf-8"), ".pdf": _pdf(page)}
         if real_html is not None:
@@ -172,7 +176,7 @@ def _pdf(page: Page) -> bytes:
     out = io.BytesIO()
     document = canvas.Canvas(out, invariant=1)
     document.setTitle(page.source.name)
-    for number, line in enumerate(page.text.splitlines()[:PDF_LINES]):
+    for number, line in enumerate(page.text.splitlines()):
         if number % 60 == 0 and number:
             document.showPage()
         document.setFont(font, 9)
