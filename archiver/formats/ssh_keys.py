@@ -219,10 +219,10 @@ def _ecdsa_check(key: PublicKey, raw: bytes, data: bytes) -> bool:
     if not (0 < r < curve.order and 0 < s < curve.order):
         return False
     x, y = key.numbers
-    public = ec.EllipticCurvePublicNumbers(int(x), int(y), curve.ec).public_key()
     try:
+        public = ec.EllipticCurvePublicNumbers(int(x), int(y), curve.ec).public_key()
         public.verify(encode_dss_signature(r, s), data, ec.ECDSA(curve.hash()))
-    except InvalidSignature:
+    except (InvalidSignature, ValueError):
         return False
     return True
 
