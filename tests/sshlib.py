@@ -29,6 +29,7 @@ KEY_TYPES = {  # name -> ssh-keygen arguments
     "rsa-1024": ["-t", "rsa", "-b", "1024"],
     "rsa-2048": ["-t", "rsa", "-b", "2048"],
     "rsa-3072": ["-t", "rsa", "-b", "3072"],
+    "dsa": ["-t", "dsa"],
 }
 _FOLDER = Path(tempfile.mkdtemp(prefix="archiver-ssh-keys-"))
 
@@ -182,3 +183,31 @@ def keygen_principals(signature: bytes, signers: bytes, *, now: int = NOW) -> st
         result = keygen("-Y", "find-principals", "-f", allowed, "-s", sig,
                         f"-Overify-time={_keygen_time(now)}")
     return ",".join(result.stdout.decode().split("\n")[:-1]) if result.returncode == 0 else None
+
+
+@functools.cache
+def certified(kind: str, ca_kind: str, *, principals: str | None = "alice@example.com",
+              validity: str = "20250101:20270101", host: bool = False,
+              options: tuple[str, ...] = ()) -> tuple[bytes, bytes]:
+    """A certificate for a key of `kind` by a CA key of `ca_kind` (`ssh-keygen -s`), and
+    ssh-keygen's signature of MESSAGE made with it: (the certificate line, the signature)."""
+    ca = session_key(ca_kind, "ca")
+    folder = Path(tempfile.mkdtemp(dir=_FOLDER))
+    user = folder / "user"
+    user.write_bytes(session_key(kind, "certified").private.read_bytes())
+    user.chmod(0o600)
+    user.with_suffix(".pub").write_text(session_key(kind, "certified").public_line + "\n")
+    naming = ["-n", principals] if principals is not None else []
+    extra = [item for option in options for item in ("-O", option)]
+    result = keygen("-s", ca.private, "-I", "key-id", *naming, "-V", validity,
+                    *(["-h"] if host else []), *extra, user.with_suffix(".pub"))
+    assert result.returncode == 0, result.stderr
+    cert = folder / "user-cert.pub"
+    message = folder / "message"
+    message.write_bytes(CERT_MESSAGE)
+    result = keygen("-Y", "sign", "-f", cert, "-n", "archiver", message)
+    assert result.returncode == 0, result.stderr
+    return cert.read_bytes().strip(), message.with_name("message.sig").read_bytes()
+
+
+CERT_MESSAGE = b"a manifest signed with a certificate\n"

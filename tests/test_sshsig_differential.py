@@ -12,6 +12,7 @@ A property test (`test_random_mutations_agree_with_ssh_keygen`) mutates both fil
 from __future__ import annotations
 
 import base64
+import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -23,9 +24,11 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sshlib import (
+    CERT_MESSAGE,
     KEY_TYPES,
     Fields,
     both_verdicts,
+    certified,
     keygen_signature,
     session_key,
     small_rsa_key,
@@ -38,6 +41,7 @@ from archiver.formats.sshsig import _signed_data, sign
 MESSAGE = b"the manifest's bytes\n\x00\xff"
 ME = "alice@example.com"
 L = 2**252 + 27742317777372353535851937790883648493
+P25519 = 2**255 - 19
 ORDERS = {"ecdsa-p256": 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551}
 
 
@@ -116,7 +120,7 @@ def per_key_type(kind: str) -> dict[str, Callable[[], Case]]:
     other = "ed25519" if kind != "ed25519" else "ecdsa-p256"
     return {
         "good": lambda: Case(good(kind), line(kind)),
-        "signed by archiver": lambda: Case(ours(), line(kind)),
+        **({"signed by archiver": lambda: Case(ours(), line(kind))} if kind != "dsa" else {}),
         "sha256 hash": lambda: Case(keygen_signature(kind, MESSAGE, hashalg="sha256"), line(kind)),
         "message changed": lambda: Case(good(kind), line(kind), message=MESSAGE + b"!"),
         "signed for git": lambda: Case(keygen_signature(kind, MESSAGE, "git"), line(kind)),
@@ -189,6 +193,19 @@ CASES.update({
         line("ecdsa-p384")),
     "ecdsa: s changed": lambda: Case(ecdsa_numbers(
         "ecdsa-p384", lambda r, s: (mp(r), mp(s ^ 1))), line("ecdsa-p384")),
+    # DSA: r and s, 20 bytes each
+    "dsa: r is zero": lambda: Case(with_signature(
+        "dsa", bytes(20) + strings(fields("dsa").signature)[1][20:]), line("dsa")),
+    "dsa: s is 2^160 - 1": lambda: Case(with_signature(
+        "dsa", strings(fields("dsa").signature)[1][:20] + b"\xff" * 20), line("dsa")),
+    "dsa: 41 bytes": lambda: Case(with_signature(
+        "dsa", strings(fields("dsa").signature)[1] + b"\0"), line("dsa")),
+    # Ed25519 keys at odd points: both verifiers do the same arithmetic
+    **{f"ed25519: key and R at {name}": (lambda a=a, r=r: edge_point_case(a, r))
+       for name, a, r in [("the neutral point", 1, 1), ("y = p + 1", P25519 + 1, 1),
+                          ("the neutral point, sign bit set", 1 | 1 << 255, 1),
+                          ("y = 0", 0, 1), ("y = 2^255 - 1", 2**255 - 1, 1),
+                          ("R = p + 1", 1, P25519 + 1), ("R sign bit set", 1, 1 | 1 << 255)]},
     # the signature file
     "armor: CRLF": lambda: Case(good().replace(b"\n", b"\r\n"), line()),
     "armor: blank line first": lambda: Case(b"\n" + good(), line()),
@@ -225,6 +242,14 @@ CASES.update({
         "ed25519", strings(fields().signature)[1], b"ssh-ed25519\0"), line()),
     "blob: empty signature": lambda: Case(replace(fields(), signature=b"").armored(), line()),
 })
+
+
+def edge_point_case(a: int, r: int) -> Case:
+    """A "signature" with S = 0 by an Ed25519 key whose point is encoded as `a`."""
+    blob = wire(b"ssh-ed25519") + wire(a.to_bytes(32, "little"))
+    raw = r.to_bytes(32, "little") + bytes(32)
+    signature = Fields(blob, b"archiver", b"", b"sha512", wire(b"ssh-ed25519") + wire(raw))
+    return Case(signature.armored(), f"{ME} ssh-ed25519 {base64.b64encode(blob).decode()}")
 
 
 def small_rsa_case(bits: int) -> Case:
@@ -331,22 +356,6 @@ def key_text_line(change: Callable[[str], str]) -> str:
     return f"{ME} {kind} {change(text)}"
 
 
-@pytest.mark.parametrize("name", list(CASES))
-def test_same_verdict_as_ssh_keygen(name: str) -> None:
-    case = CASES[name]()
-    signers = case.signers if isinstance(case.signers, bytes) else f"{case.signers}\n".encode()
-    verdicts = both_verdicts(case.message, case.signature, signers, case.identity,
-                             namespace=case.namespace)
-    assert (verdicts.ours is not None) is verdicts.theirs, (
-        f"ssh-keygen {'accepts' if verdicts.theirs else 'refuses'}; archiver: "
-        f"{verdicts.ours or verdicts.why}")
-    assert verdicts.ours in (None, case.identity)
-
-
-def test_the_table_is_large() -> None:
-    assert len(CASES) >= 100
-
-
 # --- random mutations ------------------------------------------------------------------------
 
 EXAMPLES = int(os.environ.get("ARCHIVER_FUZZ", "40"))
@@ -366,7 +375,18 @@ def mutate(data: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
 
 EDITS = st.lists(st.tuples(st.integers(0, 4000), st.integers(0, 3), st.binary(max_size=3)),
                  min_size=1, max_size=3)
-KINDS = st.sampled_from(["ed25519", "ecdsa-p256", "rsa-2048"])
+KINDS = st.sampled_from(["ed25519", "ecdsa-p256", "rsa-2048", "dsa", "ed25519-sk", "ecdsa-sk"])
+
+
+def any_good(kind: str) -> bytes:
+    return sk_signature(kind) if kind.endswith("-sk") else good(kind)
+
+
+def any_line(kind: str, options: str = "") -> str:
+    if not kind.endswith("-sk"):
+        return line(kind, options=options)
+    principals, rest = sk_line(kind).split(" ", 1)
+    return " ".join(part for part in (principals, options, rest) if part)
 
 
 @SETTINGS
@@ -374,10 +394,10 @@ KINDS = st.sampled_from(["ed25519", "ecdsa-p256", "rsa-2048"])
 def test_random_mutations_of_the_signature_agree_with_ssh_keygen(
     kind: str, edits: list[tuple[int, int, bytes]], where: str,
 ) -> None:
-    old = fields(kind)
-    signature = (mutate(good(kind), edits) if where == "armor"
+    old = Fields.of(any_good(kind))
+    signature = (mutate(any_good(kind), edits) if where == "armor"
                  else old.armored(mutate(old.blob(), edits)))
-    verdicts = both_verdicts(MESSAGE, signature, f"{line(kind)}\n".encode(), ME)
+    verdicts = both_verdicts(MESSAGE, signature, f"{any_line(kind)}\n".encode(), ME)
     assert (verdicts.ours is not None) is verdicts.theirs, verdicts.why
 
 
@@ -387,11 +407,11 @@ def test_random_mutations_of_the_signature_agree_with_ssh_keygen(
 def test_random_mutations_of_the_allowed_signers_line_agree_with_ssh_keygen(
     kind: str, pieces: list[tuple[int, str]], cut: int,
 ) -> None:
-    text = line(kind, options='namespaces="archiver"')
+    text = any_line(kind, options='namespaces="archiver"')
     for at, piece in pieces:
         at %= len(text) + 1
         text = text[:at] + piece + text[at + cut:]
-    verdicts = both_verdicts(MESSAGE, good(kind), f"{text}\n".encode(), ME)
+    verdicts = both_verdicts(MESSAGE, any_good(kind), f"{text}\n".encode(), ME)
     assert (verdicts.ours is not None) is verdicts.theirs, (text, verdicts.why)
 
 
@@ -425,3 +445,187 @@ def test_without_identity_the_principals_are_those_ssh_keygen_finds(name: str) -
     except SignatureError:
         ours = None
     assert ours == keygen_principals(good(), signers)
+
+
+# --- security keys (sk-), signed here as a token would sign ----------------------------------
+
+SK_NAMES = {"ed25519-sk": b"sk-ssh-ed25519@openssh.com",
+            "ecdsa-sk": b"sk-ecdsa-sha2-nistp256@openssh.com"}
+
+
+@functools.cache
+def sk_private(kind: str) -> Any:
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+    if kind == "ed25519-sk":
+        return ed25519.Ed25519PrivateKey.generate()
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def sk_blob(kind: str, application: bytes = b"ssh:", name: bytes | None = None) -> bytes:
+    public = sk_private(kind).public_key()
+    raw = public.public_bytes(serialization.Encoding.Raw if kind == "ed25519-sk"
+                              else serialization.Encoding.X962,
+                              serialization.PublicFormat.Raw if kind == "ed25519-sk"
+                              else serialization.PublicFormat.UncompressedPoint)
+    body = wire(raw) if kind == "ed25519-sk" else wire(b"nistp256") + wire(raw)
+    return wire(name or SK_NAMES[kind]) + body + wire(application)
+
+
+def sk_line(kind: str, application: bytes = b"ssh:", name: bytes | None = None,
+            text_name: str | None = None) -> str:
+    blob = sk_blob(kind, application, name)
+    return f"{ME} {text_name or SK_NAMES[kind].decode()} {base64.b64encode(blob).decode()}"
+
+
+def sk_signature(kind: str, *, flags: bytes = b"\x01", counter: bytes = b"\0\0\0\x07",
+                 message: bytes = MESSAGE, tail: bytes = b"", signed_flags: bytes | None = None,
+                 application: bytes = b"ssh:") -> bytes:
+    import hashlib
+
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+    data = _signed_data(b"archiver", b"sha512", message)
+    signed = (hashlib.sha256(application).digest() + (signed_flags or flags) + counter
+              + hashlib.sha256(data).digest())
+    if kind == "ed25519-sk":
+        raw = sk_private(kind).sign(signed)
+    else:
+        r, s = decode_dss_signature(sk_private(kind).sign(signed, ec.ECDSA(hashes.SHA256())))
+        raw = wire(mp(r)) + wire(mp(s))
+    blob = wire(SK_NAMES[kind]) + wire(raw) + flags + counter + tail
+    return Fields(sk_blob(kind), b"archiver", b"", b"sha512", blob).armored()
+
+
+for _kind in SK_NAMES:
+    CASES.update({
+        f"{_kind}: good": lambda k=_kind: Case(sk_signature(k), sk_line(k)),
+        f"{_kind}: no user presence flag": lambda k=_kind: Case(sk_signature(k, flags=b"\0"),
+                                                                sk_line(k)),
+        f"{_kind}: message changed": lambda k=_kind: Case(sk_signature(k), sk_line(k),
+                                                          message=MESSAGE + b"!"),
+        f"{_kind}: flags changed after signing": lambda k=_kind: Case(
+            sk_signature(k, flags=b"\x05", signed_flags=b"\x01"), sk_line(k)),
+        f"{_kind}: another application listed": lambda k=_kind: Case(
+            sk_signature(k), sk_line(k, application=b"ssh:other")),
+        f"{_kind}: signed for another application": lambda k=_kind: Case(
+            sk_signature(k, application=b"ssh:other"), sk_line(k)),
+        f"{_kind}: byte after the counter": lambda k=_kind: Case(sk_signature(k, tail=b"\0"),
+                                                                 sk_line(k)),
+        f"{_kind}: counter cut short": lambda k=_kind: Case(sk_signature(k, counter=b"\0\0\x07"),
+                                                            sk_line(k)),
+        f"{_kind}: short name in the blob": lambda k=_kind: Case(
+            sk_signature(k), sk_line(k, name=k.upper().encode())),
+    })
+CASES["ecdsa-sk: webauthn name on the line"] = lambda: Case(
+    sk_signature("ecdsa-sk"), sk_line("ecdsa-sk", text_name="webauthn-sk-ecdsa-sha2-nistp256@openssh.com"))
+CASES["ed25519-sk: listed as a plain Ed25519 key"] = lambda: Case(
+    sk_signature("ed25519-sk"), f"{ME} ssh-ed25519 " + base64.b64encode(
+        wire(b"ssh-ed25519") + strings(sk_blob("ed25519-sk"))[1]).decode())
+
+
+# --- certificates, made and used by ssh-keygen ----------------------------------------------
+
+
+def ca_line(ca_kind: str = "ed25519", principals: str = ME, options: str = "cert-authority") -> str:
+    key = session_key(ca_kind, "ca")
+    return " ".join(part for part in (principals, options, key.type_and_blob) if part)
+
+
+def cert_case(signers: str, *, kind: str = "ecdsa-p256", ca_kind: str = "ed25519",
+              identity: str = ME, **made: Any) -> Case:
+    _, signature = certified(kind, ca_kind, **made)
+    return Case(signature, signers, identity=identity, message=CERT_MESSAGE)
+
+
+def cert_line(principals: str = ME, **made: Any) -> str:
+    cert, _ = certified("ecdsa-p256", "ed25519", **made)
+    return f"{principals} {cert.decode()}"
+
+
+CASES.update({
+    "cert: cert-authority line for its CA": lambda: cert_case(ca_line()),
+    "cert: its CA listed without cert-authority": lambda: cert_case(ca_line(options="")),
+    "cert: the certified key listed plainly": lambda: cert_case(line("ecdsa-p256")),
+    "cert: the very certificate listed": lambda: cert_case(cert_line()),
+    "cert: the very certificate listed as cert-authority": lambda: cert_case(
+        cert_line().replace(" ", " cert-authority ", 1)),
+    "cert: another CA": lambda: cert_case(ca_line("ecdsa-p384")),
+    "cert: principal not in the certificate": lambda: cert_case(
+        ca_line(principals="*"), identity="bob@example.com"),
+    "cert: line pattern, exact principal in the certificate": lambda: cert_case(
+        ca_line(principals="*@example.com")),
+    "cert: line for bob only": lambda: cert_case(ca_line(principals="bob@example.com")),
+    "cert: certificate lists no principals": lambda: cert_case(ca_line(), principals=None),
+    "cert: certificate lists a pattern": lambda: cert_case(ca_line(principals="*"),
+                                                          principals="alice*"),
+    "cert: certificate lists two": lambda: cert_case(ca_line(),
+                                                     principals=f"bob@example.com,{ME}"),
+    "cert: expired": lambda: cert_case(ca_line(), validity="20200101:20210101"),
+    "cert: not yet valid": lambda: cert_case(ca_line(), validity="20300101:20310101"),
+    "cert: valid forever": lambda: cert_case(ca_line(), validity="always:forever"),
+    "cert: a host certificate": lambda: cert_case(ca_line(), host=True),
+    "cert: with a force-command": lambda: cert_case(ca_line(), options=("force-command=ls",)),
+    "cert: with no extensions": lambda: cert_case(ca_line(), options=("clear",)),
+    "cert: an RSA CA": lambda: cert_case(ca_line("rsa-2048"), ca_kind="rsa-2048"),
+    "cert: an ECDSA P-521 CA": lambda: cert_case(ca_line("ecdsa-p521"), ca_kind="ecdsa-p521"),
+    "cert: an RSA key certified": lambda: cert_case(ca_line(), kind="rsa-2048"),
+    "cert: an Ed25519 key certified": lambda: cert_case(ca_line(), kind="ed25519"),
+    "cert: a DSA key certified": lambda: cert_case(ca_line(), kind="dsa"),
+    "cert: a DSA CA": lambda: cert_case(ca_line("dsa"), ca_kind="dsa"),
+    "cert: namespaces git on the line": lambda: cert_case(
+        ca_line(options='cert-authority,namespaces="git"')),
+    "cert: the line expired": lambda: cert_case(
+        ca_line(options='cert-authority,valid-before="20200101"')),
+    "cert: certificate changed after the CA signed it": lambda: Case(
+        retouched_certificate(), ca_line(), message=CERT_MESSAGE),
+})
+
+
+def retouched_certificate() -> bytes:
+    _, signature = certified("ecdsa-p256", "ed25519")
+    old = Fields.of(signature)
+    at = old.public_key.index(ME.encode())
+    changed = old.public_key[:at] + b"b" + old.public_key[at + 1:]  # "blice@example.com"
+    return replace(old, public_key=changed).armored()
+
+
+@pytest.mark.parametrize(("line_principals", "cert_principals"), [
+    (ME, ME), ("*@example.com", f"bob@example.com,{ME},carol@other.org"),
+    ("*", "bob@example.com,carol@other.org"), ("bob@x,,*", ME), ("nobody@x", ME),
+])
+def test_without_identity_a_certificate_names_the_principals_ssh_keygen_finds(
+    line_principals: str, cert_principals: str,
+) -> None:
+    from sshlib import NOW, keygen_principals
+
+    from archiver.formats.ssh_wire import SignatureError
+    from archiver.formats.sshsig import verify
+
+    _, signature = certified("ecdsa-p256", "ed25519", principals=cert_principals)
+    signers = f"{ca_line(principals=line_principals)}\n".encode()
+    try:
+        ours: str | None = verify(CERT_MESSAGE, signature, signers, now=NOW)
+    except SignatureError:
+        ours = None
+    assert ours == keygen_principals(signature, signers)
+
+
+# --- the table, run ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_same_verdict_as_ssh_keygen(name: str) -> None:
+    case = CASES[name]()
+    signers = case.signers if isinstance(case.signers, bytes) else f"{case.signers}\n".encode()
+    verdicts = both_verdicts(case.message, case.signature, signers, case.identity,
+                             namespace=case.namespace)
+    assert (verdicts.ours is not None) is verdicts.theirs, (
+        f"ssh-keygen {'accepts' if verdicts.theirs else 'refuses'}; archiver: "
+        f"{verdicts.ours or verdicts.why}")
+    assert verdicts.ours in (None, case.identity)
+
+
+def test_the_table_is_large() -> None:
+    assert len(CASES) >= 100

@@ -7,21 +7,31 @@ line. Options are `cert-authority`, `namespaces="..."`, `valid-after="..."` and
 `valid-before="..."`, names without case, separated by commas. A line OpenSSH cannot read is
 skipped, as OpenSSH skips it: a damaged line elsewhere in the file changes no verdict.
 
-A key matches a line when the line lists that very key (certificates and `cert-authority` lines
-never match here: archiver checks no certificates), the principal matches the line's patterns,
-the namespace matches its `namespaces`, and `now` lies within its validity.
+A key matches a line when the line lists that very key (or that very certificate), or when the
+line is marked `cert-authority`, lists the CA that signed the key's certificate, and the
+certificate lets the key sign as the principal at `now` (`ssh_certificates`); then the principal
+must match the line's patterns, the namespace its `namespaces`, and `now` lie within its
+validity.
 """
 
 from __future__ import annotations
 
-import calendar
 import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from archiver.formats.ssh_keys import PublicKey, key_kind, parse_public_key
+from archiver.formats.ssh_certificates import (
+    CERT_NAMES,
+    Certificate,
+    SigningKey,
+    parse_key,
+    same,
+    same_key,
+)
+from archiver.formats.ssh_keys import key_kind
 from archiver.formats.ssh_patterns import match_list
+from archiver.formats.ssh_times import absolute_time
 from archiver.formats.ssh_wire import SignatureError, b64decode
 
 _WHITESPACE = b" \t\r\n"  # misc.c WHITESPACE, for the principals field
@@ -36,7 +46,7 @@ class Signer:
 
     line: int
     principals: bytes
-    key: PublicKey
+    key: SigningKey
     cert_authority: bool = False
     namespaces: bytes | None = None
     valid_after: int = 0  # seconds since the epoch; 0: no limit
@@ -70,13 +80,22 @@ def read_lines(text: bytes) -> Iterator[Signer | Skipped]:
         yield found
 
 
-def allows(signer: Signer, key: PublicKey, *, identity: bytes | None, namespace: bytes,
+def allows(signer: Signer, key: SigningKey, *, identity: bytes | None, namespace: bytes,
            now: int) -> str:
-    """Why `signer` does not allow `key` to sign as `identity` in `namespace` at `now`, or ""."""
+    """Why `signer` does not allow `key` to sign as `identity` in `namespace` at `now`, "no" if
+    it does not list the key at all, or "" if it allows it (check_allowed_keys_line)."""
+    by_ca = signer.cert_authority and isinstance(key, Certificate) and same_key(signer.key,
+                                                                                  key.ca)
+    if not by_ca and (signer.cert_authority or not same(signer.key, key)):
+        return "no"
     if identity is not None and not match_list(identity, signer.principals):
         return f"line {signer.line} is for {_text(signer.principals)}"
-    if signer.cert_authority or signer.key != key:
-        return "no"
+    if isinstance(key, Certificate) and by_ca:
+        refused = key.refusal(identity, now) if identity is not None else (
+            "" if key.principals_for(signer.principals, now) else "no principal of the "
+            "certificate matches the line's")
+        if refused:
+            return f"line {signer.line}: the certificate is not authorized: {refused}"
     if signer.namespaces is not None and not match_list(namespace, signer.namespaces):
         return (f"line {signer.line} allows namespaces {_text(signer.namespaces)} only, "
                 f"not {_text(namespace)}")
@@ -126,30 +145,37 @@ def _principals(text: bytes) -> tuple[bytes, bytes]:
     return text[:at], text[at + 1:].lstrip(_WHITESPACE)
 
 
-def _key(text: bytes) -> PublicKey | None:
+def _key(text: bytes) -> SigningKey | None:
     """sshkey_read: `keytype base64`, the blob's type the same as the one named; None if not."""
     found = _BLANK_AT.search(text)
     if found is None:
         return None
-    space = found.start()
-    name = text[:space].decode("latin-1")
-    rest = text[space:].lstrip(_BLANK)
+    name = text[:found.start()].decode("latin-1")
+    rest = text[found.start():].lstrip(_BLANK)
     try:
-        kind = key_kind(name, in_blob=False)
+        named = _type_of(name)
     except SignatureError:
         return None
     after = _BLANK_AT.search(rest)
-    end = after.start() if after else len(rest)
-    blob = b64decode(rest[:end]) if rest else None
+    blob = b64decode(rest[:after.start() if after else len(rest)]) if rest else None
     if blob is None:
         return None
     try:
-        key = parse_public_key(blob)
+        key = parse_key(blob)
     except SignatureError:
         return None
-    if key.kind != kind or (kind == "ecdsa" and key.name != name):
+    plain = key.key if isinstance(key, Certificate) else key
+    if (isinstance(key, Certificate), plain.kind) != named[:2]:
         return None
+    if plain.kind == "ecdsa" and plain.name != named[2]:
+        return None  # another curve
     return key
+
+
+def _type_of(name: str) -> tuple[bool, str, str]:
+    """Whether a line's key type names a certificate, the kind of key, its plain name."""
+    plain = CERT_NAMES.get(name, name)
+    return name in CERT_NAMES, key_kind(plain, in_blob=False), plain
 
 
 def _past_options(text: bytes) -> int:
@@ -198,6 +224,13 @@ def _with_options(signer: Signer, text: bytes) -> Signer:
     return replace(signer, **found)  # type: ignore[arg-type]
 
 
+def _time(text: bytes, name: str) -> int:
+    seconds = absolute_time(text)
+    if seconds is None:
+        raise SignatureError(f'bad options: invalid "{name}" time')
+    return seconds
+
+
 def _dequote(text: bytes, at: int) -> tuple[bytes, int]:
     """opt_dequote: a double-quoted value (\\" stands for a quote) and where it ends."""
     if text[at:at + 1] != b'"':
@@ -212,78 +245,3 @@ def _dequote(text: bytes, at: int) -> tuple[bytes, int]:
     if at == len(text):
         raise SignatureError("bad options: missing end quote")
     return bytes(value), at + 1
-
-
-def _time(text: bytes, name: str) -> int:
-    """parse_absolute_time: YYYYMMDD[HHMM[SS]], local time unless it ends in Z or UTC."""
-    if len(text) > 1 and text[-1:].lower() == b"z":
-        utc, digits = True, text[:-1]
-    elif len(text) > 3 and text[-3:].lower() == b"utc":
-        utc, digits = True, text[:-3]
-    else:
-        utc, digits = False, text
-    fields = _strptime(digits)
-    if fields is None:
-        raise SignatureError(f'bad options: invalid "{name}" time')
-    seconds = _utc(fields) if utc else _local(fields)
-    if seconds <= 0:
-        raise SignatureError(f'bad options: invalid "{name}" time')
-    return seconds
-
-
-def _utc(fields: _Fields) -> int:
-    """timegm, which normalises a day past the month's end as OpenSSH's does; -1 before 1970."""
-    try:
-        return calendar.timegm((*fields, 0, 0, 0))
-    except (OverflowError, ValueError):
-        return -1
-
-
-def _local(fields: _Fields) -> int:
-    """mktime with tm_isdst 0, as OpenSSH calls it after strptime; -1 where it fails."""
-    try:
-        return int(time.mktime((*fields, 0, 0, 0)))
-    except (OverflowError, ValueError):
-        return -1
-
-
-_Fields = tuple[int, int, int, int, int, int]  # year, month, day, hour, minute, second
-_FIELDS = {8: (4, 2, 2), 12: (4, 2, 2, 2, 2), 14: (4, 2, 2, 2, 2, 2)}
-_RANGES = [(0, 9999), (1, 12), (1, 31), (0, 23), (0, 59), (0, 61)]  # glibc's %Y %m %d %H %M %S
-
-
-def _strptime(text: bytes) -> _Fields | None:
-    """glibc strptime of the fields OpenSSH cuts from the text: each field may start with
-    blanks, holds one or more digits, and must be used up; None if any is not."""
-    widths = _FIELDS.get(len(text))
-    if widths is None:
-        return None
-    values = []
-    start = 0
-    for width, (low, high) in zip(widths, _RANGES):
-        value = _number(text[start:start + width], low, high)
-        if value is None:
-            return None
-        values.append(value)
-        start += width
-    values += [0] * (6 - len(values))
-    return (values[0], values[1], values[2], values[3], values[4], values[5])
-
-
-def _number(field: bytes, low: int, high: int) -> int | None:
-    """glibc's get_number over one field: leading C whitespace, then digits up to the field's
-    width or until one more would pass `high`; the field must be used up."""
-    at = 0
-    while at < len(field) and field[at] in b" \t\n\v\f\r":
-        at += 1
-    if at == len(field) or not 0x30 <= field[at] <= 0x39:
-        return None
-    value = 0
-    width = len(field)
-    while True:
-        value = value * 10 + field[at] - 0x30
-        at += 1
-        width -= 1
-        if not (width > 0 and value * 10 <= high and at < len(field) and 0x30 <= field[at] <= 0x39):
-            break
-    return value if at == len(field) and low <= value <= high else None

@@ -8,15 +8,19 @@ blob checks out exactly when `sshkey_verify` says so: nothing after its fields, 
 whose top three bits are clear (OpenSSH reduces it mod L), ECDSA r and s as non-negative mpints,
 an RSA signature no longer than the modulus (a shorter one is padded with zeros).
 
-Keys archiver cannot check are refused with a reason: certificates, security-key (`sk-`) keys
-and DSA; ssh-keygen may accept a signature by one of those.
+Security keys (`sk-ssh-ed25519@openssh.com`, `sk-ecdsa-sha2-nistp256@openssh.com`) sign the
+hash of their application, their flags and counter, and the hash of the data; user presence is
+not required (ssh-keygen -Y verify does not require it). DSA (`ssh-dss`, SHA-1) is checked as
+OpenSSH 9.2 still checks it. Webauthn-style security-key signatures are refused, though
+ssh-keygen may accept one.
+Certificates are read in `ssh_certificates`, their keys' fields here (`read_key_fields`).
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -58,30 +62,32 @@ CURVES = {curve.name: curve for curve in [
           ec.SECP521R1(), hashes.SHA512),
 ]}
 
-# Every name OpenSSH gives a key type, to the kind archiver checks (None: known, not supported).
+# Every name OpenSSH gives a key type, to its kind (None: a certificate, not a plain key).
 _NAMES: dict[str, str | None] = {
     "ssh-ed25519": "ed25519", "ssh-rsa": "rsa", "rsa-sha2-256": "rsa", "rsa-sha2-512": "rsa",
     **{f"ecdsa-sha2-{name}": "ecdsa" for name in CURVES},
-    **dict.fromkeys(["ssh-dss", "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com",
-                     "webauthn-sk-ecdsa-sha2-nistp256@openssh.com"]),
+    "sk-ssh-ed25519@openssh.com": "ed25519-sk", "sk-ecdsa-sha2-nistp256@openssh.com": "ecdsa-sk",
+    "webauthn-sk-ecdsa-sha2-nistp256@openssh.com": "ecdsa-sk", "ssh-dss": "dsa",
     **dict.fromkeys(f"{name}-cert-v01@openssh.com" for name in [
         "ssh-ed25519", "sk-ssh-ed25519", "ssh-rsa", "rsa-sha2-256", "rsa-sha2-512", "ssh-dss",
         "sk-ecdsa-sha2-nistp256", *(f"ecdsa-sha2-{name}" for name in CURVES)]),
 }
 # Short names, matched without case, and only inside a blob (sshkey_type_from_name).
 _SHORT_NAMES: dict[str, str | None] = {"ed25519": "ed25519", "rsa": "rsa", "ecdsa": "ecdsa",
-                                       "dsa": None, "ed25519-sk": None, "ecdsa-sk": None}
+                                       "dsa": "dsa", "ed25519-sk": "ed25519-sk",
+                                       "ecdsa-sk": "ecdsa-sk"}
+_SK_NAMES = {"ed25519-sk": "sk-ssh-ed25519@openssh.com",
+             "ecdsa-sk": "sk-ecdsa-sha2-nistp256@openssh.com"}
 
 
-def key_kind(name: str, *, in_blob: bool) -> str | None:
+def key_kind(name: str, *, in_blob: bool) -> str:
     """The kind of key an SSH type name stands for; SignatureError if archiver cannot check
     such keys (with a reason) or OpenSSH knows no such name."""
     short = _SHORT_NAMES.get(name.lower()) if in_blob else None
     if name in _NAMES or (in_blob and name.lower() in _SHORT_NAMES):
         kind = _NAMES.get(name) or short
         if kind is None:
-            raise SignatureError(f"unsupported key type {name} (archiver checks Ed25519, "
-                                 "ECDSA and RSA keys, not certificates, sk- or DSA keys)")
+            raise SignatureError(f"{name} is a certificate where OpenSSH reads only a key")
         return kind
     raise SignatureError(f"unknown key type {name!r}")
 
@@ -90,25 +96,29 @@ def key_kind(name: str, *, in_blob: bool) -> str | None:
 class PublicKey:
     """A public key as OpenSSH compares keys: its kind and its numbers, not the blob's bytes."""
 
-    kind: str  # ed25519, ecdsa or rsa
+    kind: str  # ed25519, ecdsa, rsa, or a security key: ed25519-sk, ecdsa-sk
     curve: str  # the ECDSA curve, else ""
     numbers: tuple[int, ...] | bytes  # Ed25519: the 32 bytes; ECDSA: (x, y); RSA: (e, n)
+    application: bytes = b""  # a security key's, such as b"ssh:"
 
     @property
     def name(self) -> str:
-        return {"ed25519": "ssh-ed25519", "rsa": "ssh-rsa"}.get(self.kind, f"ecdsa-sha2-{self.curve}")
+        names = {"ed25519": "ssh-ed25519", "rsa": "ssh-rsa", "dsa": "ssh-dss", **_SK_NAMES}
+        return names.get(self.kind, f"ecdsa-sha2-{self.curve}")
 
     def blob(self) -> bytes:
         """The key as OpenSSH writes it (what its fingerprint is taken over)."""
         head = string(self.name.encode())
+        if self.kind in ("rsa", "dsa"):
+            return head + b"".join(mpint(value) for value in self.numbers)
         if isinstance(self.numbers, bytes):
-            return head + string(self.numbers)
-        if self.kind == "ecdsa":
+            body = string(self.numbers)
+        else:
             x, y = self.numbers
             size = CURVES[self.curve].size
             point = b"\x04" + x.to_bytes(size, "big") + y.to_bytes(size, "big")
-            return head + string(self.curve.encode()) + string(point)
-        return head + b"".join(mpint(value) for value in self.numbers)
+            body = string(self.curve.encode()) + string(point)
+        return head + body + (string(self.application) if self.kind in _SK_NAMES else b"")
 
     def fingerprint(self) -> str:
         """As ssh-keygen prints it: `SHA256:` and unpadded base64."""
@@ -121,31 +131,50 @@ class PublicKey:
             return False
         reader = Reader(signature)
         algorithm = reader.cstring()
+        if self.kind == "rsa":
+            return _rsa_verify(self, algorithm, reader, data)
+        if algorithm != self.name.encode():
+            return False  # a webauthn-sk- signature too: not checked here
+        if self.kind in _SK_NAMES:
+            return _sk_verify(self, reader, data)
+        raw = reader.string()
+        reader.end()
         if self.kind == "ed25519":
-            return algorithm == b"ssh-ed25519" and _ed25519_verify(self, reader, data)
-        if self.kind == "ecdsa":
-            return algorithm == self.name.encode() and _ecdsa_verify(self, reader, data)
-        return _rsa_verify(self, algorithm, reader, data)
+            return _ed25519_check(self, raw, data)
+        if self.kind == "dsa":
+            return _dsa_check(self, raw, data)
+        return _ecdsa_check(self, raw, data)
 
 
 def parse_public_key(blob: bytes) -> PublicKey:
     """The key in an SSH public key blob, checked as sshkey_from_blob checks it."""
     reader = Reader(blob, "key")
     name = reader.cstring().decode("latin-1")
-    kind = key_kind(name, in_blob=True)
-    if kind == "ed25519":
-        key = PublicKey("ed25519", "", reader.string())
+    key = read_key_fields(name, key_kind(name, in_blob=True), reader)
+    reader.end()
+    return key
+
+
+def read_key_fields(name: str, kind: str, reader: Reader) -> PublicKey:
+    """The fields of a key of `kind` after its type name (`name`): deserialize_public."""
+    if kind in ("ed25519", "ed25519-sk"):
+        key = PublicKey(kind, "", reader.string())
         if len(key.numbers) != 32:
             raise reader.fail("an Ed25519 key is 32 bytes")
-    elif kind == "ecdsa":
-        key = _ecdsa_key(name, reader)
+    elif kind in ("ecdsa", "ecdsa-sk"):
+        full = name if kind == "ecdsa" or name not in _NAMES else "ecdsa-sha2-nistp256"
+        key = _ecdsa_key(full, reader)  # a short name such as ECDSA has no curve: refused
+        key = replace(key, kind=kind)
+    elif kind == "dsa":
+        key = PublicKey("dsa", "", tuple(reader.bignum() for _ in range(4)))  # p, q, g, y
     else:
         e, n = reader.bignum(), reader.bignum()
         if n.bit_length() < RSA_MINIMUM_BITS:
             raise SignatureError(f"RSA key of {n.bit_length()} bits: OpenSSH refuses keys under "
                                  f"{RSA_MINIMUM_BITS} bits")
         key = PublicKey("rsa", "", (e, n))
-    reader.end()
+    if kind in _SK_NAMES:
+        key = replace(key, application=reader.cstring())
     return key
 
 
@@ -155,7 +184,7 @@ def _ecdsa_key(name: str, reader: Reader) -> PublicKey:
         raise reader.fail(f"{name} key for another curve")
     point = reader.string()
     if len(point) != 1 + 2 * curve.size or point[0] != 4:
-        raise reader.fail("an ECDSA point must be uncompressed")
+        raise reader.fail("an ECDSA point must be uncompressed and of its curve's size")
     x = int.from_bytes(point[1:1 + curve.size], "big")
     y = int.from_bytes(point[1 + curve.size:], "big")
     on_curve = x < curve.p and y < curve.p and (
@@ -169,9 +198,7 @@ def _ecdsa_key(name: str, reader: Reader) -> PublicKey:
 _L = 2**252 + 27742317777372353535851937790883648493  # the order of the Ed25519 group
 
 
-def _ed25519_verify(key: PublicKey, reader: Reader, data: bytes) -> bool:
-    raw = reader.string()
-    reader.end()
+def _ed25519_check(key: PublicKey, raw: bytes, data: bytes) -> bool:
     if len(raw) != 64 or raw[63] & 0xE0:
         return False
     s = int.from_bytes(raw[32:], "little") % _L  # as OpenSSH's sc25519_from32bytes reduces it
@@ -184,9 +211,8 @@ def _ed25519_verify(key: PublicKey, reader: Reader, data: bytes) -> bool:
     return True
 
 
-def _ecdsa_verify(key: PublicKey, reader: Reader, data: bytes) -> bool:
-    inner = Reader(reader.string())
-    reader.end()
+def _ecdsa_check(key: PublicKey, raw: bytes, data: bytes) -> bool:
+    inner = Reader(raw)
     r, s = inner.bignum(), inner.bignum()
     inner.end()
     curve = CURVES[key.curve]
@@ -201,7 +227,38 @@ def _ecdsa_verify(key: PublicKey, reader: Reader, data: bytes) -> bool:
     return True
 
 
+def _dsa_check(key: PublicKey, raw: bytes, data: bytes) -> bool:
+    """DSA over SHA-1 as OpenSSH (r and s of 20 bytes each) and OpenSSL's dsa_do_verify check
+    it, in plain integers."""
+    p, q, g, y = key.numbers
+    assert isinstance(p, int) and isinstance(q, int) and isinstance(g, int) and isinstance(y, int)
+    if len(raw) != 40 or q.bit_length() not in (160, 224, 256) or p.bit_length() > 10000:
+        return False
+    r, s = int.from_bytes(raw[:20], "big"), int.from_bytes(raw[20:], "big")
+    if not (0 < r < q and 0 < s < q) or p % 2 == 0:
+        return False
+    try:
+        w = pow(s, -1, q)
+    except ValueError:  # no inverse: OpenSSL fails too
+        return False
+    digest = int.from_bytes(hashlib.sha1(data).digest(), "big")
+    return pow(g, digest * w % q, p) * pow(y, r * w % q, p) % p % q == r
+
+
+def _sk_verify(key: PublicKey, reader: Reader, data: bytes) -> bool:
+    """A security key signs its application's hash, flags, counter and the data's hash."""
+    raw = reader.string()
+    flags_and_counter = reader.take(5)
+    reader.end()
+    signed = b"".join([hashlib.sha256(key.application).digest(), flags_and_counter,
+                       hashlib.sha256(data).digest()])
+    if key.kind == "ed25519-sk":
+        return _ed25519_check(key, raw, signed)
+    return _ecdsa_check(key, raw, signed)
+
+
 _DIGEST_INFO = {  # PKCS #1 DigestInfo prefixes (RFC 8017, 9.2 note 1)
+    b"ssh-rsa": ("sha1", bytes.fromhex("3021300906052b0e03021a05000414")),  # a CA's, on a cert
     b"rsa-sha2-256": ("sha256", bytes.fromhex("3031300d060960864801650304020105000420")),
     b"rsa-sha2-512": ("sha512", bytes.fromhex("3051300d060960864801650304020305000440")),
 }

@@ -57,6 +57,9 @@ class Reader:
             raise self.fail("a number over 16,384 bits")
         return int.from_bytes(value, "big")
 
+    def remaining(self) -> int:
+        return len(self._data) - self._at
+
     def done(self) -> bool:
         return self._at == len(self._data)
 

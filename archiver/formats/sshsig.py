@@ -9,8 +9,8 @@ made for archiver cannot be passed off as, say, a git commit signature.
 `verify` gives the verdict `ssh-keygen -Y verify` (OpenSSH 9.2) gives for the same signature,
 allowed_signers file, principal, namespace and time: the armor must start the file exactly, the
 blob must hold nothing after its fields, and the key, the signature blob (`ssh_keys`) and the
-allowed_signers lines (`allowed_signers`) are read with OpenSSH's rules. Certificates,
-security-key (`sk-`) and DSA keys are refused.
+allowed_signers lines (`allowed_signers`) are read with OpenSSH's rules, and so are
+certificates (`ssh_certificates`). Webauthn-style security-key signatures are refused.
 
 Signing keys: Ed25519, ECDSA (P-256, P-384, P-521) and RSA of 1,024 bits or more (signed as
 rsa-sha2-512), in OpenSSH's private key format without a passphrase (archiver never prompts),
@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from archiver.base.regular import TooLarge, read_regular
 from archiver.formats.allowed_signers import Skipped, allows, read_lines
+from archiver.formats.ssh_certificates import Certificate, SigningKey, parse_key
 from archiver.formats.ssh_keys import CURVES, PublicKey, parse_public_key
 from archiver.formats.ssh_wire import Reader, SignatureError, b64decode, mpint, string
 
@@ -41,6 +42,7 @@ END = "-----END SSH SIGNATURE-----"
 MAGIC = b"SSHSIG"
 HASH_ALGORITHM = "sha512"
 _HASHES = (b"sha256", b"sha512")
+_RSA_SIGNATURES = (b"rsa-sha2-512", b"rsa-sha2-256")
 MAX_KEY_FILE = 1 << 20
 
 PrivateKey = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
@@ -88,13 +90,17 @@ def verify(message: bytes, signature: bytes, allowed_signers: bytes, *, now: int
             continue
         why = allows(line, key, identity=wanted, namespace=namespace.encode(), now=now)
         if not why:
-            return identity if identity is not None else _principals(line.principals)
-        if why != "no" and line.key == key and len(reasons) < 3:
+            if identity is not None:
+                return identity
+            if isinstance(key, Certificate):
+                return _principals(b",".join(key.principals_for(line.principals, now)))
+            return _principals(line.principals)
+        if why != "no" and len(reasons) < 3:
             reasons.append(why)
     raise SignatureError(_refusal(key, identity, reasons, skipped, unreadable))
 
 
-def _refusal(key: PublicKey, identity: str | None, reasons: list[str],
+def _refusal(key: SigningKey, identity: str | None, reasons: list[str],
              skipped: list[Skipped], unreadable: int) -> str:
     said = f"key {key.fingerprint()} ({key.name})"
     if reasons:
@@ -128,7 +134,7 @@ def _dearmor(text: bytes) -> bytes:
     return blob
 
 
-def _parse(blob: bytes, namespace: bytes) -> tuple[PublicKey, bytes, bytes]:
+def _parse(blob: bytes, namespace: bytes) -> tuple[SigningKey, bytes, bytes]:
     """The key, signature blob and hash name of an SSHSIG blob made in `namespace`."""
     reader = Reader(blob)
     if reader.take(6) != MAGIC or reader.u32() > 1:
@@ -138,7 +144,10 @@ def _parse(blob: bytes, namespace: bytes) -> tuple[PublicKey, bytes, bytes]:
     reader.end()
     if hash_name not in _HASHES:
         raise SignatureError(f"malformed signature: unsupported hash {_text(hash_name)}")
-    key = parse_public_key(key_blob)
+    key = parse_key(key_blob)
+    if key.kind == "rsa" and Reader(signature_blob).cstring() not in _RSA_SIGNATURES:
+        raise SignatureError("malformed signature: an RSA signature here must be rsa-sha2-256 "
+                             "or rsa-sha2-512")
     if found != namespace:
         raise SignatureError(f"signature is for namespace {_text(found)}, "
                              f"not {_text(namespace)}")
@@ -157,11 +166,15 @@ def _signed_data(namespace: bytes, hash_name: bytes, message: bytes) -> bytes:
 
 def _load_private_key(path: Path) -> tuple[PrivateKey, PublicKey]:
     data = _read_key_file(path)
-    if _is_encrypted(data):
+    cipher, key_type = _container(data)
+    if cipher not in (None, b"none"):
         raise SigningKeyError(
             f"key is passphrase-protected: {path} (use a key without a passphrase, "
             "or sign with ssh-keygen -Y sign -n archiver)"
         )
+    if key_type == b"ssh-dss":
+        raise SigningKeyError(f"DSA key: {path} (archiver checks DSA signatures but makes none: "
+                              "1,024 bits and SHA-1; sign with an Ed25519 key)")
     try:
         key = serialization.load_ssh_private_key(data, password=None)
     except (ValueError, TypeError, UnsupportedAlgorithm) as err:
@@ -193,18 +206,23 @@ def _read_key_file(path: Path) -> bytes:
         raise SigningKeyError(f"cannot read signing key {path}: {err}") from None
 
 
-def _is_encrypted(data: bytes) -> bool:
-    """True for an OpenSSH private key whose cipher is not "none" (it has a passphrase)."""
+def _container(data: bytes) -> tuple[bytes | None, bytes | None]:
+    """The cipher and the type of the first key of an OpenSSH private key file (PROTOCOL.key),
+    None where it is not one: then the real parser says what is wrong."""
     lines = data.decode("ascii", "replace").strip().split("\n")
     if not lines or lines[0].strip() != "-----BEGIN OPENSSH PRIVATE KEY-----":
-        return False
+        return None, None
     raw = b64decode("".join(line for line in lines[1:] if not line.startswith("-----")).encode())
     if raw is None or not raw.startswith(b"openssh-key-v1\0"):
-        return False  # let the real parser report what is wrong
+        return None, None
+    reader = Reader(raw[len(b"openssh-key-v1\0"):])
     try:
-        return Reader(raw[len(b"openssh-key-v1\0"):]).string() != b"none"
+        cipher = reader.string()
+        reader.string()  # kdf name
+        reader.string()  # kdf options
+        return cipher, (Reader(reader.string()).cstring() if reader.u32() else None)
     except SignatureError:
-        return False
+        return None, None
 
 
 def _sign_raw(key: PrivateKey, data: bytes) -> bytes:
