@@ -7,6 +7,7 @@ and PDFs written with reportlab where a property (encryption, a damaged file) is
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -65,7 +66,7 @@ def test_a_real_pdf_gives_its_text_and_title():
     read = read_pdf(str(pdf))
     assert len(read.text) > 1000 and not read.problem
     assert read.text == read_pdf(pdf.read_bytes()).text  # a path or the bytes alike
-    assert detect(pdf.name, pdf.read_bytes()[:65536], document=str(pdf)).language.tag == "en"
+    assert detect(pdf.name, pdf.read_bytes()[:65536], location=str(pdf)).language.tag == "en"
 
 
 def test_pages_read_are_bounded_and_spread():
@@ -138,3 +139,86 @@ def test_scripts_are_code_by_their_first_line():
 def test_text_is_bounded():
     huge = ("<p>" + GERMAN + "</p>") * 5000
     assert len(read_html(huge).text) == MAX_TEXT
+
+
+def manifest_of(out: Path) -> dict:
+    return json.loads(next(out.glob("*.manifest.json")).read_text())
+
+
+FRENCH = ("<p>Les entrées sont triées par ordre alphabétique si aucun autre critère de tri "
+          "n'est indiqué, et chaque fichier est affiché sur une ligne distincte.</p>")
+
+
+def test_what_a_document_says_of_itself_is_recorded_beside_declared_and_detected(tmp_path):
+    page = ('<html lang="fr"><head><meta charset="iso-8859-1"><title>Manuel de ls</title>'
+            f"</head><body>{FRENCH * 3}</body></html>").encode()
+    pdf = write_pdf(tmp_path / "manual.pdf", [GERMAN] * 20)
+    seeds = make_seeds(tmp_path / "seeds", {"ls.html": page, "manual.pdf": pdf.read_bytes()},
+                       rows=[("ls.html", "", "https://example.org/ls", "de", "2021", ""),
+                             ("manual.pdf", "Handbuch", "https://example.org/m", "de", "2021", "")])
+    result = run("pack", seeds, "--out", tmp_path / "out", "--date", DATE)
+    assert result.returncode == 0, result.stderr
+    assert "ls.html: INDEX.md line 7 declares language 'de', the document itself 'fr'" in (
+        result.stderr)
+    assert "ls.html: the document declares charset 'iso-8859-1', its bytes read as 'utf-8'" in (
+        result.stderr)
+    seeds_found = {seed["path"]: seed for seed in manifest_of(tmp_path / "out")["seeds"]}
+    html, manual = seeds_found["ls.html"], seeds_found["manual.pdf"]
+    assert html["document"] == {"language": "fr", "charset": "iso-8859-1", "title": "Manuel de ls"}
+    assert (html["title"], html["title_source"]) == ("Manuel de ls", "document")
+    assert html["language"]["detected"]["tag"] == "fr"
+    assert html["language"]["detected"]["text"] == {"source": "html", "kind": "prose"}
+    assert manual["document"]["title"] == "Ein Handbuch" and manual["title"] == "Handbuch"
+    assert "title_source" not in manual and manual["document"]["created"].startswith("D:2000")
+    assert manual["format"]["pronom"].startswith("fmt/") and manual["format"]["tool"] == "siegfried"
+    assert html["format"]["pronom"] == "fmt/96"  # PRONOM's HTML (no version)
+    assert run("verify", next((tmp_path / "out").glob("*.manifest.json"))).returncode == 0
+
+
+def test_the_metadata_record_names_each_source(tmp_path):
+    page = f'<html lang="fr"><head><title>Manuel</title></head><body>{FRENCH}</body></html>'
+    seeds = make_seeds(tmp_path / "seeds", {"a.html": page.encode()},
+                       rows=[("a.html", "", "https://example.org/a", "fr", "2021", "")])
+    result = run("pack", seeds, "--out", tmp_path / "out", "--date", DATE, "--quiet")
+    assert result.returncode == 0, result.stderr
+    from warcio.archiveiterator import ArchiveIterator
+
+    with next((tmp_path / "out").glob("*.warc.gz")).open("rb") as stream:
+        bodies = [record.content_stream().read().decode() for record in ArchiveIterator(stream)
+                  if record.rec_type == "metadata"]
+    fields = dict(line.split(": ", 1) for line in bodies[0].splitlines() if ": " in line)
+    assert (fields["language"], fields["language-document"], fields["language-detected"]) == (
+        "fr", "fr", "fr")
+    assert (fields["title"], fields["title-document"], fields["title-source"]) == (
+        "Manuel", "Manuel", "document")
+    assert fields["format-pronom"] == "fmt/96" and fields["text-source"] == "html"
+    assert fields["format-identifier"].startswith("siegfried ")
+
+
+def test_add_writes_a_language_only_from_the_document_or_a_sure_detection(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "declared.html").write_text('<html lang="pt-br"><body>Olá</body></html>')
+    (seeds / "sure.txt").write_text(GERMAN)
+    (seeds / "guess.txt").write_text("Tokyo Paris Berlin Madrid Roma Lisboa Warszawa")
+    (seeds / "style.css").write_text("body { color: red; }\np { margin: 0; }\n")
+    assert run("add", seeds).returncode == 0
+    rows = {line.split(" | ")[0].lstrip("| ").strip("`"): line
+            for line in (seeds / "INDEX.md").read_text().splitlines() if line.startswith("| ")}
+    assert "| pt-BR |" in rows["declared.html"] and "declared by the document" in rows[
+        "declared.html"]
+    assert "| de |" in rows["sure.txt"] and "language detected (" in rows["sure.txt"]
+    assert "| und |" in rows["guess.txt"] and "best guess" in rows["guess.txt"]
+    assert "| zxx |" in rows["style.css"] and "not prose (stylesheet)" in rows["style.css"]
+
+
+def test_a_1_0_manifest_may_not_carry_the_1_1_document_fields(tmp_path):
+    fixture = Path(__file__).parent / "fixtures" / "snapshot-1.0"
+    shutil.copytree(fixture, tmp_path / "s")
+    manifest = tmp_path / "s" / "cac-voice-social-2021.manifest.json"
+    assert run("verify", manifest, "--fast").returncode == 0
+    document = json.loads(manifest.read_text())
+    document["seeds"][0]["language"]["detected"]["threshold"] = "50"
+    manifest.write_text(json.dumps(document, indent=2))
+    result = run("verify", manifest, "--fast")
+    assert result.returncode != 0 and "manifest-schema" in result.stdout + result.stderr

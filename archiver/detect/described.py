@@ -52,5 +52,7 @@ def clipped(parts: list[str]) -> str:
 
 
 def one_line(value: str, limit: int = 500) -> str:
-    """A declared value as one tidy line (titles run over lines in markup), at most `limit`."""
-    return " ".join(value.split())[:limit]
+    """A declared value as one tidy line (titles run over lines in markup), at most `limit`
+    characters, without control characters (it goes into a metadata record's fields)."""
+    printable = "".join(char if char.isprintable() else " " for char in value[: 4 * limit])
+    return " ".join(printable.split())[:limit]

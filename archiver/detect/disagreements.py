@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from archiver.detect.findings import Findings
 from archiver.detect.language import same_language
+from archiver.detect.subtags import tag_problem
 
 
 def warnings_for(location: str, findings: Findings, *, declared_language: str,
@@ -18,9 +19,10 @@ def warnings_for(location: str, findings: Findings, *, declared_language: str,
     """Every warning about the seed at `location`; `where` names INDEX.md's row for it."""
     found, own = findings.language, findings.text.declared
     warnings = []
-    if own.language and not _comparable_tag(own.language):
-        warnings.append(f"{location}: the document declares language {own.language!r}, "
-                        "which is not a well-formed BCP 47 tag")
+    problem = tag_problem(own.language) if own.language else None
+    if problem:
+        warnings.append(f"{location}: the document declares language {own.language!r}: "
+                        f"{problem}")
     elif own.language and not same_language(declared_language, own.language):
         warnings.append(f"{location}: {where} declares language {declared_language!r}, "
                         f"the document itself {own.language!r}")
@@ -29,8 +31,7 @@ def warnings_for(location: str, findings: Findings, *, declared_language: str,
             warnings.append(f"{location}: {where} declares language {declared_language!r}, "
                             f"{found.detector} detected {found.tag!r} "
                             f"(confidence {found.confidence}%)")
-        elif own.language and _comparable_tag(own.language) and not same_language(
-                own.language, found.tag):
+        elif own.language and not problem and not same_language(own.language, found.tag):
             warnings.append(f"{location}: the document declares language {own.language!r}, "
                             f"{found.detector} detected {found.tag!r} "
                             f"(confidence {found.confidence}%)")
@@ -40,11 +41,3 @@ def warnings_for(location: str, findings: Findings, *, declared_language: str,
     if findings.text.problem:
         warnings.append(f"{location}: read in part only: {findings.text.problem}")
     return warnings
-
-
-def _comparable_tag(tag: str) -> bool:
-    try:
-        same_language(tag, tag)
-    except ValueError:
-        return False
-    return True

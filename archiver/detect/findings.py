@@ -16,6 +16,7 @@ from archiver.detect.described import DocumentText
 from archiver.detect.encoding import EncodingResult, detect_encoding, reads_alike
 from archiver.detect.language import NO_LANGUAGE, LanguageResult, detect_language, result_for
 from archiver.detect.media_type import content_type, is_textual, media_type, sniff
+from archiver.detect.pronom import FormatId, identify
 from archiver.detect.prose import PROSE, text_kind
 from archiver.detect.text import document_text
 
@@ -37,24 +38,28 @@ class Findings:
     text: DocumentText
     text_kind: str = PROSE
     charset_disagrees: bool = False  # the document's own charset reads its bytes otherwise
+    format: FormatId | None = None  # PRONOM, when the caller gave the file's location
 
 
-def detect(name: str, sample: bytes, *, charset: str | None = None,
-           document: bytes | str | None = None, complete: bool = False) -> Findings:
+def detect(name: str, sample: bytes, *, charset: str | None = None, location: str | None = None,
+           body: bytes | None = None, complete: bool = False) -> Findings:
     """Describe the document called `name` from its first bytes; `charset` is a declared one,
     which overrides detection (ValueError if it is no charset Python knows).
 
-    `document` is all of it (its bytes or its path), which only a PDF's text needs; `complete`
-    says whether `sample` is the whole document.
+    `location` is the file's path (for its PRONOM identifier, and a PDF's text when `body`,
+    all its bytes, is not in memory); `complete` says whether `sample` is the whole document.
     """
     binary = charset is None and sniff(sample) is not None
     encoding = _BINARY if binary else detect_encoding(sample, declared=charset)
     media = media_type(name, sample, encoding=encoding)
-    text = document_text(media, sample, encoding, document=document, complete=complete)
+    text = document_text(media, sample, encoding, document=body if body is not None else location,
+                         complete=complete)
+    found = identify(location) if location is not None else None
     disagrees = bool(text.declared.charset and encoding.encoding) and not reads_alike(
         sample, text.declared.charset, encoding.encoding)
     if not text.source:
-        return Findings(encoding, media, content_type(media, encoding), None, text)
+        return Findings(encoding, media, content_type(media, encoding), None, text,
+                        format=found)
     kind = text_kind(name, media, text.text, lines_kept=text.source == "plain")
     if kind != PROSE:
         language = result_for(NO_LANGUAGE)
@@ -63,4 +68,4 @@ def detect(name: str, sample: bytes, *, charset: str | None = None,
     else:
         language = None  # a PDF without a text layer (scanned pages): nothing to judge
     return Findings(encoding, media, content_type(media, encoding), language, text, kind,
-                    disagrees)
+                    disagrees, found)

@@ -6,7 +6,11 @@ them and verification rebuilds and compares them from one definition.
 
 from __future__ import annotations
 
+from typing import cast
+
 from archiver._version import __version__
+from archiver.detect.findings import Findings
+from archiver.detect.language import THRESHOLD
 from archiver.manifest.identity import snapshot_id
 from archiver.manifest.types import (
     BatchEntry,
@@ -15,6 +19,7 @@ from archiver.manifest.types import (
     Manifest,
     Previous,
     SeedEntry,
+    SelfDeclared,
 )
 from archiver.seeds.types import Batch, Seed
 from archiver.warc.records import CONFORMS_TO
@@ -46,20 +51,62 @@ def seed_entry(seed: Seed, *, uri: str, source_uri: str | None) -> SeedEntry:
     row, found = seed.row, seed.findings
     encoding: Encoding = {"charset": found.encoding.encoding, "method": found.encoding.method,
                           "confidence": found.encoding.confidence}
-    detected: DetectedLanguage | None = None
-    if found.language is not None:
-        detected = {"tag": found.language.tag, "detector": found.language.detector,
-                    "detector_version": found.language.detector_version,
-                    "model": found.language.model, "confidence": found.language.confidence}
-    return {
+    own = found.text.declared
+    entry: SeedEntry = {
         "id": uri, "path": seed.file.path, "bytes": seed.digest.size,
         "sha256": seed.digest.sha256, "media_type": found.media_type,
         "content_type": found.content_type, "encoding": encoding,
-        "language": {"declared": row.language, "detected": detected},
-        "title": row.title, "source": row.source, "source_uri": source_uri,
+        "language": {"declared": row.language, "detected": _detected(found)},
+        "title": row.title or own.title, "source": row.source, "source_uri": source_uri,
         "captured": {"value": row.captured.value, "precision": row.captured.precision},
         "notes": row.notes, "extra": dict(row.extra), "records": [], "duplicate_of": None,
     }
+    if own.fields():
+        entry["document"] = cast(SelfDeclared, own.fields())
+    if own.title and not row.title:
+        entry["title_source"] = "document"
+    if found.format is not None:
+        entry["format"] = {"pronom": found.format.pronom, "tool": found.format.tool,
+                           "tool_version": found.format.tool_version,
+                           "signatures": found.format.signatures}
+    return entry
+
+
+def _detected(found: Findings) -> DetectedLanguage | None:
+    language = found.language
+    if language is None:
+        return None
+    detected: DetectedLanguage = {
+        "tag": language.tag, "detector": language.detector,
+        "detector_version": language.detector_version, "model": language.model,
+        "confidence": language.confidence, "threshold": str(THRESHOLD),
+        "text": {"source": found.text.source, "kind": found.text_kind}}
+    if language.guess:
+        detected["guess"] = language.guess
+    return detected
+
+
+def described_fields(entry: SeedEntry) -> list[tuple[str, str]]:
+    """The metadata fields of schema 1.1's additions, each only where the entry has it (a 1.0
+    manifest's records are rebuilt without them)."""
+    detected = entry["language"]["detected"] or {}
+    text = detected.get("text") or {}
+    own = entry.get("document") or {}
+    found = entry.get("format")
+    fields = [
+        ("language-guess", detected.get("guess", "")),
+        ("language-threshold", detected.get("threshold", "")),
+        ("text-source", text.get("source", "")), ("text-kind", text.get("kind", "")),
+        ("language-document", own.get("language", "")),
+        ("charset-document", own.get("charset", "")), ("title-document", own.get("title", "")),
+        ("date-created-document", own.get("created", "")),
+        ("date-modified-document", own.get("modified", "")),
+        ("title-source", entry.get("title_source", "")),
+        ("format-pronom", found["pronom"] if found else ""),
+        ("format-identifier", " ".join((found["tool"], found["tool_version"],
+                                        found["signatures"])) if found else ""),
+    ]
+    return [(name, value) for name, value in fields if value]
 
 
 def metadata_fields(entry: SeedEntry) -> list[tuple[str, str]]:
@@ -79,6 +126,7 @@ def metadata_fields(entry: SeedEntry) -> list[tuple[str, str]]:
         ("charset-method", entry["encoding"]["method"]),
         ("charset-confidence", entry["encoding"]["confidence"]),
         ("payload-sha256", entry["sha256"]), ("notes", entry["notes"]),
+        *described_fields(entry),
     ]
     fields += [("x-" + _token(name), value) for name, value in sorted(entry["extra"].items())]
     return fields

@@ -73,17 +73,46 @@ class Encoding(TypedDict):
     confidence: str
 
 
+class TextRead(TypedDict):
+    """Which text a language was judged on (schema 1.1): its reader and its kind."""
+
+    source: str  # html, xml, pdf, plain
+    kind: str  # prose, stylesheet, data, code
+
+
 class DetectedLanguage(TypedDict):
     tag: str
     detector: str
     detector_version: str
     model: str
     confidence: str
+    guess: NotRequired[str]  # 1.1: the model's answer when `tag` is "und" below the threshold
+    threshold: NotRequired[str]  # 1.1: the confidence below which a guess is "und"
+    text: NotRequired[TextRead]  # 1.1
 
 
 class Language(TypedDict):
     declared: str
     detected: DetectedLanguage | None
+
+
+class SelfDeclared(TypedDict, total=False):
+    """What the document says about itself, as written (schema 1.1): only what it says."""
+
+    language: str
+    charset: str
+    title: str
+    created: str
+    modified: str
+
+
+class FormatId(TypedDict):
+    """A PRONOM identifier and the tool and signature files that gave it (schema 1.1)."""
+
+    pronom: str
+    tool: str
+    tool_version: str
+    signatures: str
 
 
 class Captured(TypedDict):
@@ -117,6 +146,9 @@ class SeedEntry(TypedDict):
     extra: dict[str, str]
     records: list[RecordRef]
     duplicate_of: Duplicate | None
+    document: NotRequired[SelfDeclared]  # 1.1, when the document declares anything
+    title_source: NotRequired[str]  # 1.1: "document" when INDEX.md gave no title
+    format: NotRequired[FormatId]  # 1.1
 
 
 class Software(TypedDict):

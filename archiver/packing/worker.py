@@ -91,7 +91,7 @@ def describe(file: SeedFile, row: Row, read: SeedRead) -> Seed:
     """The seed as INDEX.md declares it, beside what detection finds in its first bytes."""
     try:
         findings = detect(file.path, read.sample, charset=row.charset or None,
-                          document=read.body if read.body is not None else file.location,
+                          location=file.location, body=read.body,
                           complete=file.size <= len(read.sample))
     except ValueError as err:
         raise IndexFileError(f"{file.location}: INDEX.md line {row.line}: charset: {err}") from None

@@ -1,7 +1,9 @@
 """Append INDEX.md rows for seeds that have none, with what the tool can find filled in.
 
-The detected language goes in the `language` cell and the encoding into `notes`. What only a
-person knows they may give for the whole batch or per seed: `source` from a template holding
+The `language` cell gets the language the document declares itself (HTML lang, xml:lang, a
+PDF's /Lang) or else a detection at or above the threshold, and the notes say which; anything
+less sure is `und`, for a person to correct, since a guess written there would read as declared
+(text that is not prose gets `zxx`). The encoding goes into `notes`. What only a person knows they may give for the whole batch or per seed: `source` from a template holding
 the seed's percent-encoded path (`https://example.org/docs/{path}`), `captured` as a time or as
 `mtime` (each file's modification time to the second; the row's notes say it came from the file
 system), and any column from a values file (`values.py`), which wins over both; where that
@@ -29,8 +31,9 @@ from archiver.base.atomic import write_atomically
 from archiver.base.dates import parse_capture
 from archiver.base.pool import default_jobs, in_order, process_pool
 from archiver.base.uris import check_header_value, encoded_path
-from archiver.detect.findings import detect
-from archiver.detect.language import NO_LANGUAGE
+from archiver.detect.findings import Findings, detect
+from archiver.detect.language import NO_LANGUAGE, UNDETERMINED, normalize_tag
+from archiver.detect.subtags import tag_problem
 from archiver.errors import IndexFileError, InputError, SeedError
 from archiver.seeds.folder import find_seeds
 from archiver.seeds.index_file import INDEX_NAME, normalized_cells, parse_index, read_index
@@ -54,6 +57,7 @@ class Described:
     encoding: str
     title: str  # the document's own (HTML <title>, PDF /Title, …), "" if it gives none
     modified: int  # seconds since 1970, the file's st_mtime
+    language_from: str = ""  # the note saying where the language came from
 
 
 @dataclass(frozen=True)
@@ -173,12 +177,27 @@ def _describe(seed: SeedFile) -> Described:
             modified = int(os.fstat(stream.fileno()).st_mtime)
     except OSError as err:
         raise SeedError(f"{location}: cannot read: {why(err)}") from None
-    findings = detect(seed.path, sample, document=location, complete=len(sample) < SAMPLE)
+    findings = detect(seed.path, sample, location=location, complete=len(sample) < SAMPLE)
     encoding = findings.encoding
-    language = findings.language.tag if findings.language is not None else NO_LANGUAGE
+    language, language_from = _language(findings)
     found = f"{encoding.encoding or 'binary'} ({encoding.method}, {encoding.confidence} confidence)"
     title = _CONTROL.sub("", findings.text.declared.title)  # a cell may hold no control
-    return Described(seed.path, language, found, title, modified)
+    return Described(seed.path, language, found, title, modified, language_from)
+
+
+def _language(findings: Findings) -> tuple[str, str]:
+    """The language cell for a new row, and the note saying where it came from."""
+    own, found = findings.text.declared.language, findings.language
+    if own and tag_problem(own) is None:
+        return normalize_tag(own), "language declared by the document"
+    if found is None:
+        return NO_LANGUAGE, "no text"
+    if found.determined:
+        return found.tag, f"language detected ({found.confidence}% confidence)"
+    if found.tag == NO_LANGUAGE:
+        return NO_LANGUAGE, f"not prose ({findings.text_kind})"
+    guess = f", best guess {found.guess} at {found.confidence}%" if found.guess else ""
+    return UNDETERMINED, f"language undetermined{guess}: please fill it in"
 
 
 def _row(found: Described, columns: tuple[str, ...], *, source: str | None,
@@ -190,7 +209,7 @@ def _row(found: Described, columns: tuple[str, ...], *, source: str | None,
         cells.setdefault("source", source.replace("{path}", encoded_path(found.path)))
     said = [f"encoding {found.encoding}"]
     if "language" not in given:
-        said.append("language detected")
+        said.append(found.language_from)
     if found.title and "title" not in given and "title" in columns:
         cells["title"] = found.title
         said.append("title from the document")
