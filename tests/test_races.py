@@ -97,3 +97,21 @@ def test_extract_cannot_be_raced_into_writing_outside_to(tmp_path, force):
     # whatever was written stayed inside --to: in the folder extract opened, now sub.real
     assert (to / "sub.real" / "a.txt").read_bytes() == b"first\n"
     assert (to / "sub.real" / "b.txt").read_bytes() == b"second\n"
+
+
+def test_pack_refuses_a_link_turned_outside_after_the_scan(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_bytes(SECRET)
+    seeds = make_seeds(tmp_path / "seeds", {"docs/a.txt": b"alpha\n"},
+                       rows=[("docs/a.txt", "A", "https://example.org/a", "en", "2021", ""),
+                             ("link.txt", "L", "https://example.org/l", "zxx", "2021", "")])
+    (seeds / "link.txt").symlink_to("docs/a.txt")
+    work = prepare(seeds, Limits(1 << 30, 65_536))  # the scan finds a good link
+    (seeds / "link.txt").unlink()
+    (seeds / "link.txt").symlink_to("../outside")  # as long as the target the scan saw
+    with pytest.raises(archiver.InputError, match=r"link.txt: symbolic link leaves the seeds "
+                                                  r"folder .*changed since the scan"):
+        archiver.pack(seeds, out_dir=tmp_path / "out", packaged=PACKAGED, prepared=work,
+                      jobs=1)
+    assert not list((tmp_path / "out").glob("*.manifest.json"))

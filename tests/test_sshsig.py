@@ -429,3 +429,61 @@ def test_m1_the_signature_is_checked_over_the_bytes_that_are_verified(tmp_path: 
     codes = {problem["code"] for problem in report["problems"]}
     assert codes == {"signature-invalid"}, report["problems"]  # the unsigned bytes verify
     assert report["signature"] == {"path": str(signature), "ok": False, "signer": None}
+
+
+SWAP_EARLIER_AT_FORK = '''
+import json, os, sys
+from pathlib import Path
+import archiver
+
+newest, earlier, replacement = map(Path, sys.argv[1:4])
+swapped = []
+
+def swap():  # as the first worker for the newest batch's WARC is forked
+    if not swapped:
+        swapped.append(True)
+        os.replace(replacement, earlier)
+        os.replace(f"{replacement}.sha256", f"{earlier}.sha256")
+
+os.register_at_fork(before=swap)
+report = archiver.verify(newest, jobs=2)
+assert swapped, "no worker was forked"
+print(json.dumps(report.to_json()))
+'''
+
+
+def test_m1_an_earlier_link_swapped_mid_verify_breaks_the_chain(tmp_path: Path) -> None:
+    """M1, earlier links: the chain pins an earlier manifest by the sha256 of the bytes read
+    first; swapped afterwards for other bytes (the same document, its sidecar redone), the old
+    second read checked the WARC against the new bytes and said OK."""
+    import hashlib
+    import json
+    import subprocess
+    import sys
+
+    from conftest import DATE, make_seeds, pack, run
+
+    out = tmp_path / "out"
+    first = pack(make_seeds(tmp_path / "one", {"old.txt": b"archived in batch one\n"}), out)
+    second_seeds = make_seeds(tmp_path / "two", {"new.txt": b"new in batch two\n",
+                                                 "again.txt": b"archived in batch one\n"},
+                              fields="- batch: batch-two\n")
+    result = run("pack", second_seeds, "--out", out, "--date", DATE, "--quiet",
+                 "--previous", first)
+    assert result.returncode == 0, result.stderr
+    newest = out / "batch-two.manifest.json"
+    assert run("verify", newest).returncode == 0
+    replacement = tmp_path / "replacement.json"
+    reformatted = json.dumps(json.loads(first.read_bytes()), indent=1).encode()
+    replacement.write_bytes(reformatted)
+    digest = hashlib.sha256(replacement.read_bytes()).hexdigest()
+    Path(f"{replacement}.sha256").write_text(f"{digest}  {first.name}\n")
+    result = subprocess.run([sys.executable, "-c", SWAP_EARLIER_AT_FORK, newest, first,
+                             replacement], capture_output=True, text=True, timeout=300,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    assert first.read_bytes() == reformatted  # swapped while the newest batch was checked
+    problems = {problem["code"]: problem for problem in json.loads(result.stdout)["problems"]}
+    assert set(problems) == {"chain-broken", "revisit-unresolved"}, problems
+    assert "changed while being verified" in problems["chain-broken"]["message"]
+    assert problems["revisit-unresolved"]["seed"] == "again.txt"  # it revisits batch one

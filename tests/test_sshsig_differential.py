@@ -375,14 +375,23 @@ def mutate(data: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
 
 EDITS = st.lists(st.tuples(st.integers(0, 4000), st.integers(0, 3), st.binary(max_size=3)),
                  min_size=1, max_size=3)
-KINDS = st.sampled_from(["ed25519", "ecdsa-p256", "rsa-2048", "dsa", "ed25519-sk", "ecdsa-sk"])
+KINDS = st.sampled_from(["ed25519", "ecdsa-p256", "rsa-2048", "dsa", "ed25519-sk", "ecdsa-sk",
+                         "certificate"])
 
 
 def any_good(kind: str) -> bytes:
+    if kind == "certificate":
+        return certified("ecdsa-p256", "ed25519")[1]
     return sk_signature(kind) if kind.endswith("-sk") else good(kind)
 
 
+def any_message(kind: str) -> bytes:
+    return CERT_MESSAGE if kind == "certificate" else MESSAGE
+
+
 def any_line(kind: str, options: str = "") -> str:
+    if kind == "certificate":
+        return ca_line(options=",".join(["cert-authority", *([options] if options else [])]))
     if not kind.endswith("-sk"):
         return line(kind, options=options)
     principals, rest = sk_line(kind).split(" ", 1)
@@ -397,7 +406,7 @@ def test_random_mutations_of_the_signature_agree_with_ssh_keygen(
     old = Fields.of(any_good(kind))
     signature = (mutate(any_good(kind), edits) if where == "armor"
                  else old.armored(mutate(old.blob(), edits)))
-    verdicts = both_verdicts(MESSAGE, signature, f"{any_line(kind)}\n".encode(), ME)
+    verdicts = both_verdicts(any_message(kind), signature, f"{any_line(kind)}\n".encode(), ME)
     assert (verdicts.ours is not None) is verdicts.theirs, verdicts.why
 
 
@@ -411,7 +420,7 @@ def test_random_mutations_of_the_allowed_signers_line_agree_with_ssh_keygen(
     for at, piece in pieces:
         at %= len(text) + 1
         text = text[:at] + piece + text[at + cut:]
-    verdicts = both_verdicts(MESSAGE, any_good(kind), f"{text}\n".encode(), ME)
+    verdicts = both_verdicts(any_message(kind), any_good(kind), f"{text}\n".encode(), ME)
     assert (verdicts.ours is not None) is verdicts.theirs, (text, verdicts.why)
 
 

@@ -60,6 +60,7 @@ def seed_entry(seed: Seed, *, uri: str, source_uri: str | None) -> SeedEntry:
         "title": row.title or own.title, "source": row.source, "source_uri": source_uri,
         "captured": {"value": row.captured.value, "precision": row.captured.precision},
         "notes": row.notes, "extra": dict(row.extra), "records": [], "duplicate_of": None,
+        **({"link": {"target": seed.link}} if seed.link is not None else {}),  # type: ignore[typeddict-item]
     }
     if own.fields():
         entry["document"] = cast(SelfDeclared, own.fields())
@@ -128,6 +129,8 @@ def metadata_fields(entry: SeedEntry) -> list[tuple[str, str]]:
         ("payload-sha256", entry["sha256"]), ("notes", entry["notes"]),
         *described_fields(entry),
     ]
+    if "link" in entry:
+        fields.append(("link-target", entry["link"]["target"]))
     fields += [("x-" + _token(name), value) for name, value in sorted(entry["extra"].items())]
     return fields
 

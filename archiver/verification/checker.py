@@ -37,6 +37,7 @@ from archiver.verification.expected import (
     original_of,
     warcinfo_expected,
 )
+from archiver.verification.links import check_links
 from archiver.verification.originals import check_seeds_folder
 from archiver.verification.parallel import check_in_parallel
 from archiver.verification.report import Problem, Report
@@ -122,6 +123,7 @@ def _verify_one(manifest_path: Path, *, warc: Path | None, fast: bool, jobs: int
         links, broken = chain
         if not broken and _proved_whole(manifest_path, warc, document, links, report, jobs):
             report.seeds = [seed["path"] for seed in document["seeds"]]
+            check_links(document, report, str(manifest_path))
             return report, links
     errors = schema_errors(document)
     for error in errors:
@@ -129,6 +131,7 @@ def _verify_one(manifest_path: Path, *, warc: Path | None, fast: bool, jobs: int
     if errors:
         return report, []
     report.seeds = [seed["path"] for seed in document["seeds"]]
+    check_links(document, report, str(manifest_path))
     links, broken = chain or _chain(manifest_path, digest, document, follow, also)
     if broken:
         report.add("chain-broken", str(manifest_path), broken)
