@@ -131,7 +131,8 @@ def _revisits(root: Path) -> list[dict]:
 
 def test_revisits_inside_and_across_shards_and_batches(tmp_path, docs, cluster):
     names = sorted(docs)
-    first = make_seeds(tmp_path / "one", docs, fields="- batch: one\n")
+    again = {f"{names[1]}.again": docs[names[1]]}  # right after its original: the same shard
+    first = make_seeds(tmp_path / "one", docs | again, fields="- batch: one\n")
     later = {f"later-{name}": docs[name] for name in names[::5]}
     later |= {"later-new.txt": b"not in the first batch\n",
               "later-new-2.txt": b"not in the first batch\n"}
@@ -148,6 +149,7 @@ def test_revisits_inside_and_across_shards_and_batches(tmp_path, docs, cluster):
     out = outs["local"]
     within = _revisits(out / "one.manifest.json")
     assert any(r["batch"] == "one" and r["warc_file"] != r["in"] for r in within)  # across shards
+    assert names[1] in [r["path"] for r in within if r["warc_file"] == r["in"]]  # inside one
     between = _revisits(out / "two.manifest.json")
     assert sum(r["batch"] == "one" for r in between) == len(names[::5])  # across batches
     assert any(r["batch"] == "two" and r["path"] == "later-new-2.txt" for r in between)
