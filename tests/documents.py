@@ -27,6 +27,7 @@ import gzip
 import html
 import re
 import subprocess
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,10 +85,12 @@ def pages(folder: str, count: int) -> list[Page]:
 
 def _groff(source: Path, device: str) -> str:
     # -k: preconv reads the page's encoding; -P-cbou: plain text, no overstriking for bold.
+    # In a folder of its own: grohtml writes an image file for each table it meets, there.
     plain = ["-P-cbou"] if device == "utf8" else []
-    done = subprocess.run(["groff", "-k", "-mandoc", f"-T{device}", *plain],
-                          input=gzip.decompress(source.read_bytes()), capture_output=True,
-                          timeout=60, check=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        done = subprocess.run(["groff", "-k", "-mandoc", f"-T{device}", *plain],
+                              input=gzip.decompress(source.read_bytes()), capture_output=True,
+                              timeout=60, check=True, cwd=scratch)
     return done.stdout.decode("utf-8", "replace")
 
 

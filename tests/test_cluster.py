@@ -247,12 +247,18 @@ def test_damage_is_named_with_its_shard_on_either_executor(tmp_path, reference, 
         assert _report(root) == _report(root, executor=tasks)
 
 
-def test_shards_made_by_other_software_are_refused(tmp_path, seeds, reference):
+@pytest.mark.parametrize("part, other", [("python", "CPython 3.0.0"),
+                                         ("format_identifier", "pygfried 2.1.0"),
+                                         ("document_readers", "selectolax 0.3.1, pypdfium2 4.0")])
+def test_shards_made_by_other_software_are_refused(tmp_path, seeds, reference, part, other):
     out = tmp_path / "out"
     shutil.copytree(reference, out)
     shard = out / f"{SHARD.format(2)}.manifest.json"
     document = json.loads(shard.read_text())
-    document["shard"]["software"]["python"] = "CPython 3.0.0"
+    made_with = document["shard"]["software"]
+    assert made_with["format_identifier"].startswith("pygfried ")  # Siegfried and its signatures
+    assert "selectolax " in made_with["document_readers"] and "pypdfium2 " in made_with["document_readers"]
+    made_with[part] = other
     shard.write_text(json.dumps(document))  # as if made elsewhere, committed by its own sidecar
     sidecar = shard.with_name(shard.name + ".sha256")
     lines = sidecar.read_text().splitlines()

@@ -10,7 +10,7 @@ made for archiver cannot be passed off as, say, a git commit signature.
 allowed_signers file, principal, namespace and time: the armor must start the file exactly, the
 blob must hold nothing after its fields, and the key, the signature blob (`ssh_keys`) and the
 allowed_signers lines (`allowed_signers`) are read with OpenSSH's rules, and so are
-certificates (`ssh_certificates`). Webauthn-style security-key signatures are refused.
+certificates (`ssh_certificates`).
 
 Signing keys: Ed25519, ECDSA (P-256, P-384, P-521) and RSA of 1,024 bits or more (signed as
 rsa-sha2-512), in OpenSSH's private key format without a passphrase (archiver never prompts),

@@ -90,14 +90,14 @@ def _detected(found: Findings) -> DetectedLanguage | None:
 def described_fields(entry: SeedEntry) -> list[tuple[str, str]]:
     """The metadata fields of schema 1.1's additions, each only where the entry has it (a 1.0
     manifest's records are rebuilt without them)."""
-    detected = entry["language"]["detected"] or {}
-    text = detected.get("text") or {}
+    detected = entry["language"]["detected"]
+    text = detected.get("text") if detected else None
     own = entry.get("document") or {}
     found = entry.get("format")
     fields = [
-        ("language-guess", detected.get("guess", "")),
-        ("language-threshold", detected.get("threshold", "")),
-        ("text-source", text.get("source", "")), ("text-kind", text.get("kind", "")),
+        ("language-guess", detected.get("guess", "") if detected else ""),
+        ("language-threshold", detected.get("threshold", "") if detected else ""),
+        ("text-source", text["source"] if text else ""), ("text-kind", text["kind"] if text else ""),
         ("language-document", own.get("language", "")),
         ("charset-document", own.get("charset", "")), ("title-document", own.get("title", "")),
         ("date-created-document", own.get("created", "")),

@@ -163,6 +163,8 @@ class Software(TypedDict):
     python: str
     language_detector: str
     charset_detector: str
+    format_identifier: NotRequired[str]  # schema 1.1
+    document_readers: NotRequired[str]  # schema 1.1
     compressor: str
     compressed_probe: str
 

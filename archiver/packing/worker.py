@@ -41,7 +41,7 @@ from archiver.manifest.schema import seed_errors
 from archiver.manifest.types import SeedEntry
 from archiver.manifest.writer import placeholders
 from archiver.seeds.links import MEDIA_TYPE
-from archiver.seeds.reading import IN_MEMORY, SeedRead, read_seed, reread
+from archiver.seeds.reading import IN_MEMORY, SeedRead, read_seed, reread, tool_path
 from archiver.seeds.types import Row, Seed, SeedFile
 from archiver.warc.compression import Deflate
 from archiver.warc.records import Record
@@ -99,9 +99,10 @@ def describe(file: SeedFile, row: Row, read: SeedRead) -> Seed:
     if read.link is not None:
         return Seed(file=file, row=row, digest=read.digest, findings=_LINK, link=read.link)
     try:
-        findings = detect(file.path, read.sample, charset=row.charset or None,
-                          location=file.location, body=read.body,
-                          complete=file.size <= len(read.sample))
+        with tool_path(file) as location:
+            findings = detect(file.path, read.sample, charset=row.charset or None,
+                              location=location, body=read.body,
+                              complete=file.size <= len(read.sample))
     except ValueError as err:
         raise IndexFileError(f"{file.location}: INDEX.md line {row.line}: charset: {err}") from None
     return Seed(file=file, row=row, digest=read.digest, findings=findings)

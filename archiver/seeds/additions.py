@@ -37,7 +37,7 @@ from archiver.detect.subtags import tag_problem
 from archiver.errors import IndexFileError, InputError, SeedError
 from archiver.seeds.folder import find_seeds
 from archiver.seeds.index_file import INDEX_NAME, normalized_cells, parse_index, read_index
-from archiver.seeds.reading import SAMPLE, open_seed, stat_seed, why
+from archiver.seeds.reading import SAMPLE, open_seed, stat_seed, tool_path, why
 from archiver.seeds.types import Row, SeedFile
 from archiver.seeds.values import SeedValues, read_values
 
@@ -190,7 +190,8 @@ def _describe(seed: SeedFile) -> Described:
             modified = int(os.fstat(stream.fileno()).st_mtime)
     except OSError as err:
         raise SeedError(f"{location}: cannot read: {why(err)}") from None
-    findings = detect(seed.path, sample, location=location, complete=len(sample) < SAMPLE)
+    with tool_path(seed) as vetted:
+        findings = detect(seed.path, sample, location=vetted, complete=len(sample) < SAMPLE)
     encoding = findings.encoding
     language, language_from = _language(findings)
     found = f"{encoding.encoding or 'binary'} ({encoding.method}, {encoding.confidence} confidence)"

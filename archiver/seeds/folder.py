@@ -70,7 +70,7 @@ def walk_seeds(folder: Path, *, skipped: dict[str, str] | None = None) -> Iterat
 def _list(fd: int, prefix: str, root: str, subfolders: list[str],
           links: tuple[int, dict[str, str] | None]) -> Iterator[SeedFile]:
     """The regular files and good links of one folder; its subfolders' names go into
-    `subfolders`; `links` is the top folder's descriptor and the list of skipped links."""
+    `subfolders`; `links` is the top folder's descriptor and the skipped links (or None)."""
     try:
         entries = os.scandir(fd)
     except OSError as err:

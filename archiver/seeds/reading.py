@@ -10,7 +10,9 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from archiver.base.descriptors import closing_fd, link_on_path, open_folder, open_path, open_root
@@ -112,6 +114,27 @@ def _checked_blocks(seed: SeedFile, fd: int) -> Iterator[bytes]:
         raise SeedError(f"{seed.location}: cannot read: {err.strerror}") from None
     if _changed(before, after) or size != before.st_size or before.st_size != seed.size:
         raise SeedError(f"{seed.location}: changed while being archived; pack again when it is still")
+
+
+@contextmanager
+def tool_path(seed: SeedFile) -> Iterator[str | None]:
+    """A path by which a tool that only takes paths (Siegfried, PDFium for a large PDF) reads
+    the seed's own file: a link in a private folder, named as the seed (Siegfried weighs the
+    extension), to the descriptor `open_seed` opened (/dev/fd/N, the open file itself), so no
+    link on the seed's path is ever followed and a file swapped in after the read is not read.
+    None when the seed is not a regular file any more."""
+    try:
+        fd = open_seed(seed.folder, seed.path)
+    except OSError:
+        yield None
+        return
+    with closing_fd(fd), tempfile.TemporaryDirectory(prefix="archiver-seed-") as private:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            yield None
+            return
+        alias = os.path.join(private, os.path.basename(seed.path) or "seed")
+        os.symlink(f"/dev/fd/{fd}", alias)
+        yield alias
 
 
 def open_seed(folder: str, path: str) -> int:
