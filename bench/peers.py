@@ -16,7 +16,9 @@ from measure import Command
 
 HERE = Path(__file__).parent
 PINS = HERE / "peers.txt"
-ARCHIVER = str(Path(sys.executable).parent / "archiver")
+# `python -m archiver`: the same code as the `archiver` script, and it runs from a checkout on
+# PYTHONPATH as well as from an install
+ARCHIVER = f"{shlex.quote(sys.executable)} -m archiver"
 
 
 def peer_bin(venv: Path) -> Path:

@@ -27,6 +27,7 @@ from doccorpus import copy_doc  # noqa: E402
 from measure import Result, load, timed  # noqa: E402
 from peers import commands, peer_bin  # noqa: E402
 from sections import CORPUS_SECTIONS, SECTIONS, Context, Goal  # noqa: E402
+from sharded import sharded  # noqa: E402
 
 CORPORA = {
     "c10k": dict(count=10_000, min_size=2_000, max_size=20_000),
@@ -49,17 +50,26 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller corpora, 3 rounds")
     parser.add_argument("--jobs", type=int, default=os.cpu_count())
     parser.add_argument("--no-sections", action="store_true", help="corpus tables only")
+    parser.add_argument("--sharded-only", action="store_true",
+                        help="only the sharded snapshots on each executor (c10k, c100k)")
     args = parser.parse_args()
     sizes = QUICK if args.quick else CORPORA
-    ctx = Context(root=args.root, repeat=3 if args.quick else args.repeat, jobs=args.jobs)
+    ctx = Context(root=args.root, repeat=3 if args.quick else args.repeat, jobs=args.jobs,
+                  quick=args.quick, counts={name: size.get("count", 0)
+                                            for name, size in sizes.items()})
     args.root.mkdir(parents=True, exist_ok=True)
-    peers = peer_bin(args.root / ".venv-peers")
+    peers = None if args.sharded_only else peer_bin(args.root / ".venv-peers")
     print(f"# archiver benchmark, {datetime.date.today()}, commit {_commit()}\n\n"
           f"    python bench/run.py {' '.join(sys.argv[1:])}\n")
     goals: list[Goal] = []
     for name in args.corpora.split(","):
         tag = f"{name}-quick" if args.quick and name != "doc" else name
         seeds = _corpus(args.root / tag, name, sizes[name])
+        if args.sharded_only:
+            print(f"\n## {name}: {_describe(seeds)}\n\n{load()} before")
+            goals += sharded(ctx, name, tag)
+            print(f"\n{load()} after")
+            continue
         cmds = commands(tag, seeds, args.root, args.jobs, peers)
         rounds = min(ctx.repeat, BIG_ROUNDS) if name == "big" else ctx.repeat
         print(f"\n## {name}: {_describe(seeds)}\n\n{load()} before, ", end="", flush=True)
@@ -74,10 +84,10 @@ def main() -> None:
         ctx.tables[name] = _table(runs, cmds)
         goals += _corpus_goals(name, ctx.tables[name], args.root, tag)
         if not args.no_sections:
-            for section in CORPUS_SECTIONS:
+            for section in (*CORPUS_SECTIONS, sharded):
                 goals += section(ctx, name, tag)
     goals += _growth(ctx.tables, sizes["c100k"].get("count", 0) - sizes["c10k"].get("count", 0))
-    if not args.no_sections:
+    if not args.no_sections and not args.sharded_only:
         for section in SECTIONS:
             goals += section(ctx)
     _print_goals(goals)

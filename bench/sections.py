@@ -34,6 +34,8 @@ class Context:
     root: Path
     repeat: int
     jobs: int
+    quick: bool = False
+    counts: dict = field(default_factory=dict)  # corpus name -> its number of seeds
     tables: dict = field(default_factory=dict)  # corpus name -> {command: row}
 
 
@@ -66,7 +68,7 @@ _INDEX_TIMEOUT = 30.0
 
 
 def schema_share(ctx: Context, name: str, tag: str) -> list[Goal]:
-    if name == "big":
+    if name == "big" or name not in ctx.tables:
         return []
     manifest = ctx.root / f"out-{tag}" / f"bench-{tag}.manifest.json"
     seconds = statistics.median(

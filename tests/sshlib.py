@@ -6,6 +6,7 @@ principal, namespace and time (`-Overify-time`), so the time a test runs at chan
 
 from __future__ import annotations
 
+import atexit
 import base64
 import functools
 import shutil
@@ -32,6 +33,7 @@ KEY_TYPES = {  # name -> ssh-keygen arguments
     "dsa": ["-t", "dsa"],
 }
 _FOLDER = Path(tempfile.mkdtemp(prefix="archiver-ssh-keys-"))
+atexit.register(shutil.rmtree, _FOLDER, ignore_errors=True)  # the session's keys go with it
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ rows already there never change, and a large folder is described on every core."
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import pty
@@ -82,7 +83,7 @@ def test_without_options_the_rows_wait_for_a_person(tmp_path: Path) -> None:
     assert refused.returncode == 2 and "'captured' is blank" in refused.stderr
 
 
-@pytest.mark.parametrize("kind", ["csv", "jsonl"])
+@pytest.mark.parametrize("kind", ["csv", "tsv", "jsonl"])
 def test_per_seed_values_win_over_the_options(tmp_path: Path, kind: str) -> None:
     seeds = docs_tree(tmp_path / "docs")
     records = [
@@ -92,12 +93,11 @@ def test_per_seed_values_win_over_the_options(tmp_path: Path, kind: str) -> None
          "charset": "utf-8"},
     ]
     values = tmp_path / f"crawl.{kind}"
-    if kind == "csv":
+    if kind in ("csv", "tsv"):
         columns = ["path", "source", "title", "captured", "crawl-id", "language", "notes",
                    "charset"]
-        import csv
-        with open(values, "w", newline="", encoding="utf-8") as stream:
-            writer = csv.DictWriter(stream, columns)
+        with open(values, "w", newline="", encoding="utf-8-sig") as stream:  # a spreadsheet's
+            writer = csv.DictWriter(stream, columns, delimiter="," if kind == "csv" else "\t")
             writer.writeheader()
             writer.writerows(records)
     else:

@@ -131,7 +131,8 @@ def _revisits(root: Path) -> list[dict]:
 
 def test_revisits_inside_and_across_shards_and_batches(tmp_path, docs, cluster):
     names = sorted(docs)
-    first = make_seeds(tmp_path / "one", docs, fields="- batch: one\n")
+    again = {f"{names[1]}.again": docs[names[1]]}  # right after its original: the same shard
+    first = make_seeds(tmp_path / "one", docs | again, fields="- batch: one\n")
     later = {f"later-{name}": docs[name] for name in names[::5]}
     later |= {"later-new.txt": b"not in the first batch\n",
               "later-new-2.txt": b"not in the first batch\n"}
@@ -148,6 +149,7 @@ def test_revisits_inside_and_across_shards_and_batches(tmp_path, docs, cluster):
     out = outs["local"]
     within = _revisits(out / "one.manifest.json")
     assert any(r["batch"] == "one" and r["warc_file"] != r["in"] for r in within)  # across shards
+    assert names[1] in [r["path"] for r in within if r["warc_file"] == r["in"]]  # inside one
     between = _revisits(out / "two.manifest.json")
     assert sum(r["batch"] == "one" for r in between) == len(names[::5])  # across batches
     assert any(r["batch"] == "two" and r["path"] == "later-new-2.txt" for r in between)
@@ -245,12 +247,18 @@ def test_damage_is_named_with_its_shard_on_either_executor(tmp_path, reference, 
         assert _report(root) == _report(root, executor=tasks)
 
 
-def test_shards_made_by_other_software_are_refused(tmp_path, seeds, reference):
+@pytest.mark.parametrize("part, other", [("python", "CPython 3.0.0"),
+                                         ("format_identifier", "pygfried 2.1.0"),
+                                         ("document_readers", "selectolax 0.3.1, pypdfium2 4.0")])
+def test_shards_made_by_other_software_are_refused(tmp_path, seeds, reference, part, other):
     out = tmp_path / "out"
     shutil.copytree(reference, out)
     shard = out / f"{SHARD.format(2)}.manifest.json"
     document = json.loads(shard.read_text())
-    document["shard"]["software"]["python"] = "CPython 3.0.0"
+    made_with = document["shard"]["software"]
+    assert made_with["format_identifier"].startswith("pygfried ")  # Siegfried and its signatures
+    assert "selectolax " in made_with["document_readers"] and "pypdfium2 " in made_with["document_readers"]
+    made_with[part] = other
     shard.write_text(json.dumps(document))  # as if made elsewhere, committed by its own sidecar
     sidecar = shard.with_name(shard.name + ".sha256")
     lines = sidecar.read_text().splitlines()

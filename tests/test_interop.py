@@ -22,6 +22,7 @@ from fastwarc.warc import ArchiveIterator, WarcRecordType
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_share import export_all, mixed, repo_copy  # noqa: F401 (fixtures)
+from test_links import linked  # noqa: F401 (fixture)
 from test_times import fractional  # noqa: F401 (fixture)
 
 from archiver.base.uris import target_uri
@@ -70,9 +71,10 @@ def warc_of(manifest: Path) -> Path:
     return manifest.with_name(entry["name"])
 
 
-@pytest.fixture(params=["repo_copy", "mixed", "fractional"])
+@pytest.fixture(params=["repo_copy", "mixed", "fractional", "linked"])
 def snapshot(request: pytest.FixtureRequest) -> Path:
-    """The committed snapshot, awkward names and a revisit, capture times with fractions."""
+    """The committed snapshot, awkward names and a revisit, capture times with fractions,
+    symbolic links."""
     return request.getfixturevalue(request.param)
 
 

@@ -91,3 +91,37 @@ def test_a_worker_whose_parent_is_already_gone_ends_at_once():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=WAIT, check=False)
     assert (result.returncode, result.stdout, result.stderr) == (1, "", "")
+
+
+API_ADD_THEN_PACK = """
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import archiver
+
+if __name__ == "__main__":
+    seeds, out = Path(sys.argv[1]), Path(sys.argv[2])
+    archiver.add(seeds, source="https://example.org/{path}", captured="2026-12-02", jobs=1)
+    result = archiver.pack(seeds, out_dir=out, jobs=2,
+                           packaged=datetime(2026, 12, 2, tzinfo=timezone.utc))
+    print(result.manifest_path)
+"""
+
+
+def test_a_pool_started_after_identification_in_this_process_does_not_hang(tmp_path: Path):
+    """`add` identifies formats in this process (Siegfried, in Go's runtime), and a pack after
+    it in the same process starts workers: forked ones inherited Go's runtime without its
+    threads and deadlocked on their first identification, for ever. Now they start fresh."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for name in ("README.gz", "copyright", "changelog.Debian.gz"):
+        (seeds / name).write_bytes((Path("/usr/share/doc/bash") / name).read_bytes())
+    for n in range(6):  # enough seeds for two workers
+        (seeds / f"note-{n}.txt").write_text(f"Note {n}: a plain English sentence or two.\n")
+    script = tmp_path / "add_then_pack.py"
+    script.write_text(API_ADD_THEN_PACK)
+    done = subprocess.run([sys.executable, script, seeds, tmp_path / "out"], capture_output=True,
+                          text=True, timeout=WAIT * 3)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out").is_dir() and list((tmp_path / "out").glob("*.manifest.json"))

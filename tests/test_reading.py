@@ -61,6 +61,14 @@ def test_malformed_xml_is_read_up_to_the_error():
     assert read.text == "Ein Satz. Noch" and "malformed XML at line 1" in read.problem
 
 
+def test_an_entity_bomb_is_cut_short_and_named():
+    entities = "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">'
+                       for i in range(9))
+    bomb = f'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">{entities}]><l>&j;</l>'
+    read = read_xml(bomb, complete=True)
+    assert len(read.text) <= MAX_TEXT and "amplification" in read.problem
+
+
 def test_a_real_pdf_gives_its_text_and_title():
     pdf = real("**/*.pdf", 1)[0]
     read = read_pdf(str(pdf))

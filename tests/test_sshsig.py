@@ -487,3 +487,31 @@ def test_m1_an_earlier_link_swapped_mid_verify_breaks_the_chain(tmp_path: Path) 
     assert set(problems) == {"chain-broken", "revisit-unresolved"}, problems
     assert "changed while being verified" in problems["chain-broken"]["message"]
     assert problems["revisit-unresolved"]["seed"] == "again.txt"  # it revisits batch one
+
+
+def test_a_principal_that_is_not_utf8_is_matched_as_its_bytes(tmp_path: Path) -> None:
+    """The command line can pass any bytes as --identity; they are matched as ssh-keygen
+    matches them, and said back escaped, never a traceback."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    manifest = tmp_path / "m.json"
+    manifest.write_bytes((REPO / "manifests" / "cac-voice-social-2021.manifest.json").read_bytes())
+    key = session_key("ed25519")
+    signature = tmp_path / "m.sig"
+    signature.write_text(sign(manifest.read_bytes(), key.private))
+    signers = tmp_path / "allowed_signers"
+    signers.write_bytes(signers_of(f"?@example.com {key.public_line}"))
+    identity = b"\xff@example.com"
+    result = subprocess.run([sys.executable, "-m", "archiver", "verify", manifest, "--fast",
+                             "--signature", signature, "--allowed-signers", signers,
+                             b"--identity", identity], capture_output=True, timeout=120,
+                            check=False, env={**os.environ, "PYTHONWARNINGS": "error"})
+    assert b"Traceback" not in result.stderr
+    assert b"good signature by \\xff@example.com" in result.stdout
+    keygen_result = keygen("-Y", "verify", "-f", signers, "-I", identity.decode(
+        "utf-8", "surrogateescape"), "-n", "archiver", "-s", signature,
+        stdin=manifest.read_bytes())
+    assert keygen_result.returncode == 0

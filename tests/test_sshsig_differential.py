@@ -527,6 +527,52 @@ for _kind in SK_NAMES:
         f"{_kind}: short name in the blob": lambda k=_kind: Case(
             sk_signature(k), sk_line(k, name=k.upper().encode())),
     })
+def webauthn_signature(*, origin: bytes = b"https://example.org", flags: bytes = b"\x01",
+                       extensions: bytes = b"", challenge: bytes | None = None,
+                       client_tail: bytes = b',"crossOrigin":false}', shorten: int = 0) -> bytes:
+    """An sk-ecdsa key's signature as a browser makes it (webauthn): over the hash of
+    clientData, whose challenge is the data signed."""
+    import hashlib
+
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+    data = _signed_data(b"archiver", b"sha512", MESSAGE)
+    challenge = challenge or base64.urlsafe_b64encode(data).rstrip(b"=")
+    client = (b'{"type":"webauthn.get","challenge":"' + challenge + b'","origin":"' + origin
+              + b'"' + client_tail)
+    client = client[:len(client) - shorten]
+    counter = b"\0\0\0\x09"
+    signed = (hashlib.sha256(b"ssh:").digest() + flags + counter + extensions
+              + hashlib.sha256(client).digest())
+    r, s = decode_dss_signature(sk_private("ecdsa-sk").sign(signed, ec.ECDSA(hashes.SHA256())))
+    blob = (wire(b"webauthn-sk-ecdsa-sha2-nistp256@openssh.com") + wire(wire(mp(r)) + wire(mp(s)))
+            + flags + counter + wire(origin) + wire(client) + wire(extensions))
+    return Fields(sk_blob("ecdsa-sk"), b"archiver", b"", b"sha512", blob).armored()
+
+
+CASES.update({
+    "webauthn: good": lambda: Case(webauthn_signature(), sk_line("ecdsa-sk")),
+    "webauthn: clientData is only what OpenSSH expects": lambda: Case(
+        webauthn_signature(client_tail=b""), sk_line("ecdsa-sk")),
+    "webauthn: clientData one byte short": lambda: Case(
+        webauthn_signature(client_tail=b"", shorten=1), sk_line("ecdsa-sk")),
+    "webauthn: a quote in the origin": lambda: Case(
+        webauthn_signature(origin=b'https://exa"mple.org'), sk_line("ecdsa-sk")),
+    "webauthn: the AD flag": lambda: Case(webauthn_signature(flags=b"\x41"), sk_line("ecdsa-sk")),
+    "webauthn: the ED flag, no extensions": lambda: Case(
+        webauthn_signature(flags=b"\x81"), sk_line("ecdsa-sk")),
+    "webauthn: extensions, no ED flag": lambda: Case(
+        webauthn_signature(extensions=b"\xa0"), sk_line("ecdsa-sk")),
+    "webauthn: extensions with the ED flag": lambda: Case(
+        webauthn_signature(flags=b"\x81", extensions=b"\xa0"), sk_line("ecdsa-sk")),
+    "webauthn: the challenge of another message": lambda: Case(
+        webauthn_signature(challenge=b"b3RoZXI"), sk_line("ecdsa-sk")),
+    "webauthn: by an Ed25519 security key's name": lambda: Case(
+        webauthn_signature(), sk_line("ed25519-sk")),
+})
+
+
 CASES["ecdsa-sk: webauthn name on the line"] = lambda: Case(
     sk_signature("ecdsa-sk"), sk_line("ecdsa-sk", text_name="webauthn-sk-ecdsa-sha2-nistp256@openssh.com"))
 CASES["ed25519-sk: listed as a plain Ed25519 key"] = lambda: Case(

@@ -107,6 +107,7 @@ def pack(
     scheduler: Annotated[Optional[str], typer.Option(help="Address of a running Dask scheduler (tcp://HOST:PORT), for --executor dask.")] = None,
     shard_size: Annotated[str, typer.Option(help="Most seed bytes in one shard (1GiB, 512MiB, …). A batch over either limit is sharded.")] = "1GiB",
     shard_seeds: Annotated[int, typer.Option(min=1, help="Most seeds in one shard.")] = DEFAULT_SHARD_SEEDS,
+    skip_bad_links: Annotated[bool, typer.Option(help="Leave out symbolic links that lead outside the seeds folder, dangle or loop, with a warning each (default: refuse the batch).")] = False,
 ) -> None:
     """Pack a seeds folder into one .warc.gz and a JSON manifest with its .sha256 sidecar.
 
@@ -119,7 +120,7 @@ def pack(
     limits = Limits(parse_size(shard_size), shard_seeds)
     Deferred(executor, jobs, scheduler)  # a bad name is refused before any work
     refuse_out_inside(seeds_dir, out)
-    work = prepare(seeds_dir, limits)
+    work = prepare(seeds_dir, limits, skip_bad_links=skip_bad_links)
     with closing(work):  # a sharded batch's seed table is a temporary file
         for warning in work.warnings:
             _say(f"archiver: warning: {warning}", err=True)
@@ -157,7 +158,8 @@ def _pack_summary(result: PackResult) -> dict[str, Any]:
         "manifest": str(result.manifest_path), "sidecar": str(result.sidecar_path),
         "warc_files": [str(path) for path in result.warc_paths],
         "snapshot_id": document["snapshot_id"], "batch": document["batch"]["id"],
-        "seeds": tally.seeds, "revisits": tally.revisits, "bytes": tally.bytes,
+        "seeds": tally.seeds, "links": tally.links, "revisits": tally.revisits,
+        "bytes": tally.bytes,
         "languages": dict(sorted(tally.languages.items())), "unchanged": result.unchanged,
         "warnings": result.warnings,
     }
@@ -166,8 +168,9 @@ def _pack_summary(result: PackResult) -> dict[str, Any]:
 def _print_pack_summary(summary: dict[str, Any]) -> None:
     languages = ", ".join(f"{tag} {count}" for tag, count in summary["languages"].items())
     state = " (already packed, unchanged)" if summary["unchanged"] else ""
+    links = f"; {summary['links']} symbolic links" if summary["links"] else ""
     _say(f"packed {summary['seeds']} seeds ({summary['bytes']} bytes; "
-               f"{summary['revisits']} identical to an earlier seed) in batch "
+               f"{summary['revisits']} identical to an earlier seed{links}) in batch "
                f"{summary['batch']}{state}")
     _say(f"languages: {languages or 'none'}")
     _say(f"snapshot:  {summary['snapshot_id']}")
@@ -185,6 +188,7 @@ def add(
     values: Annotated[Optional[Path], typer.Option(help="Per-seed values: a .csv or .tsv with a header row, or JSON lines, keyed by 'file' (or 'path'), with any of INDEX.md's columns. They win over --source and --captured.")] = None,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes describing the seeds (default: every core).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no line per row.")] = False,
+    skip_bad_links: Annotated[bool, typer.Option(help="List no row for symbolic links that lead outside the folder, dangle or loop, with a warning each (default: refuse).")] = False,
 ) -> None:
     """Append INDEX.md rows for seeds that have none, with detected language and encoding.
 
@@ -194,7 +198,7 @@ def add(
     Example: archiver add seeds --source 'https://example.org/docs/{path}' --captured mtime
     """
     run = functools.partial(add_rows, seeds_dir, source=source, captured=captured,
-                            values=values, jobs=jobs)
+                            values=values, jobs=jobs, skip_bad_links=skip_bad_links)
     if not quiet and sys.stderr.isatty():
         from rich.console import Console
         from rich.progress import Progress

@@ -79,12 +79,18 @@ _KANA = re.compile(r"[\u3041-\u30ff]")
 
 
 # fastText splits words at whitespace, so a run of Chinese or Japanese (no spaces) is one word
-# and a few Latin words outvote it. When Han and kana make at least half the letters, the
-# model is asked again about those runs alone.
+# and a few Latin words outvote it. When Han and kana make at least half the text, the model is
+# asked again about those runs alone; a Han or kana character counts as CJK_WEIGHT letters,
+# since it carries about what three Latin letters do (a Chinese word is one or two characters,
+# an English one five letters). Counted one for one, a translated Chinese manual page with
+# English option names and examples read as English.
 _CJK = re.compile(r"[\u3041-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
 
 
 _HAN_WRITTEN = _SINITIC | {"ja"}
+
+
+CJK_WEIGHT = 3
 
 
 @dataclass(frozen=True)
@@ -118,7 +124,8 @@ def detect_language(text: str) -> LanguageResult:
         return _result(UNDETERMINED, 0)
     label, score = _predict(sample)
     cjk_runs = _CJK.findall(sample)
-    if label not in _HAN_WRITTEN and 2 * sum(map(len, cjk_runs)) >= letters:
+    if label not in _HAN_WRITTEN and CJK_WEIGHT * 2 * sum(map(len, cjk_runs)) >= letters + (
+            CJK_WEIGHT - 1) * sum(map(len, cjk_runs)):
         label, score = _predict(" ".join(cjk_runs))
     tag, percent = _tag_for(label, sample), round(score * 100)
     if percent < THRESHOLD:

@@ -44,6 +44,8 @@ _TEXTUAL_APPLICATION = {
 # filenames=() reads no system files. The constructor still runs mimetypes.init() once, which
 # fills the module's global tables; this instance copies the built-in defaults only.
 _BUILT_IN = mimetypes.MimeTypes(filenames=())
+# Types the built-in table lacks: XHTML (RFC 3236), which must reach the XML reader.
+_BUILT_IN.add_type("application/xhtml+xml", ".xhtml")
 
 
 def media_type(name: str, sample: bytes, *, encoding: EncodingResult) -> str:

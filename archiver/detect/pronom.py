@@ -16,6 +16,8 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
+from archiver.base.pool import fork_unsafe
+
 TOOL = "siegfried"
 
 
@@ -45,6 +47,9 @@ def identify(location: str) -> FormatId:
 def _scanner() -> Any:
     import pygfried
 
+    # Siegfried runs in Go's runtime, whose threads a forked child does not get: a worker
+    # forked after this deadlocks on its first identification.
+    fork_unsafe("pygfried's Go runtime")
     return pygfried.Scanner()
 
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
+from archiver.detect.language import CJK_WEIGHT
+
 PROSE = "prose"
 
 
@@ -48,6 +50,9 @@ _CODE_CHARACTERS = "{}();=<>$\\|&[]\"'*#_"
 
 
 _NOT_LETTERS = re.compile(r"[\W\d_]+")
+
+
+_NOT_CJK = re.compile(r"[^\u3041-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 
 # A CSS rule block: `{ property: value; }`. Three of them make a stylesheet, whatever its
@@ -95,7 +100,8 @@ def _by_name(name: str) -> str | None:
 
 def _code_shaped(text: str, *, lines_kept: bool) -> bool:
     sample = text[:SHAPE_SAMPLE]
-    letters = len(_NOT_LETTERS.sub("", sample))
+    # A Han or kana character weighs as three letters, as in language detection.
+    letters = len(_NOT_LETTERS.sub("", sample)) + (CJK_WEIGHT - 1) * len(_NOT_CJK.sub("", sample))
     marks = sum(map(sample.count, _CODE_CHARACTERS))
     share = marks / max(1, letters + marks)
     if share >= MAX_CODE_SHARE:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from archiver.base.atomic import same_bytes, temp_name
 from archiver.base.descriptors import closing_fd, link_on_path, open_folder, open_root
@@ -26,6 +26,7 @@ from archiver.manifest.files import warc_location
 from archiver.manifest.loader import Link, load_manifest
 from archiver.manifest.root import is_root
 from archiver.manifest.types import RecordRef, SeedEntry
+from archiver.seeds.links import BadLink, entries_lookup, resolve
 from archiver.warc.reader import read_member_at
 
 
@@ -80,12 +81,24 @@ def _shards(root: Link) -> Iterator[Link]:
 
 
 def _check_names(link: Link, wanted: list[str], present: set[str], to: Path) -> None:
-    """Refuse, before anything is written, a name the snapshot lacks or one that would leave
-    `to`."""
+    """Refuse, before anything is written, a name the snapshot lacks, one that would leave
+    `to`, or a link that would lead outside it or loop (resolved over the manifest's entries)."""
     for path in wanted:
         if path not in present:
             raise InputError(f"{link.path}: no seed named {path!r} in this snapshot")
         safe_target(to, path)
+    seeds = link.document.get("seeds", [])  # a sharded snapshot's root lists none
+    links = {seed["path"]: seed["link"]["target"] for seed in seeds if "link" in seed}
+    if not links:
+        return
+    lookup = entries_lookup([seed["path"] for seed in seeds if "link" not in seed], links)
+    for path in wanted:
+        if path in links:
+            try:
+                resolve(path, links[path], lookup)
+            except BadLink as bad:
+                raise InputError(f"{link.path}: refusing to restore the link {path!r}: it "
+                                 f"{bad}") from None
 
 
 def _restore_seeds(link: Link, links: list[Link], seeds: dict[str, SeedEntry], wanted: list[str],
@@ -119,27 +132,43 @@ def _restore(seed: SeedEntry, record: RecordRef, warc_path: Path, root: int,
     *folders, name = seed["path"].split("/")
     with closing_fd(_parent(root, folders, target)) as parent:
         temp = temp_name(name)
-        hasher = Hasher()
         try:
+            if "link" in seed:
+                body = bytearray()
+                _read_record(seed, record, warc_path, body.extend)
+                if bytes(body) != os.fsencode(seed["link"]["target"]):
+                    raise DamageError(f"{seed['path']}: the link's record holds another target "
+                                      "than the manifest records; nothing written")
+                link = os.fsdecode(bytes(body))
+                os.symlink(link, temp, dir_fd=parent)
+                unchanged = _place_link(parent, temp, name, target, force, link)
+                return Restored(seed["path"], target, len(body), unchanged)
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
                          0o644, dir_fd=parent)
             with open(fd, "wb") as out:
-                def sink(block: bytes) -> None:
-                    hasher.update(block)
-                    out.write(block)
-
-                try:
-                    with open(warc_path, "rb") as stream:
-                        member = read_member_at(stream, record["offset"], sink=sink,
-                                                limit=seed["bytes"])
-                except FileNotFoundError:
-                    raise ManifestError(f"{warc_path}: no such WARC file") from None
-            _check_restored(seed, record, member.problem, member.header("WARC-Record-ID"), hasher)
+                _read_record(seed, record, warc_path, out.write)
             unchanged = _place(parent, temp, name, target, force)
         except BaseException:
             _discard(parent, temp)
             raise
-    return Restored(seed["path"], target, hasher.size, unchanged)
+    return Restored(seed["path"], target, seed["bytes"], unchanged)
+
+
+def _read_record(seed: SeedEntry, record: RecordRef, warc_path: Path,
+                 write: Callable[[bytes], object]) -> None:
+    """The seed's bytes from its record into `write`, checked against the manifest."""
+    hasher = Hasher()
+
+    def sink(block: bytes) -> None:
+        hasher.update(block)
+        write(block)
+
+    try:
+        with open(warc_path, "rb") as stream:
+            member = read_member_at(stream, record["offset"], sink=sink, limit=seed["bytes"])
+    except FileNotFoundError:
+        raise ManifestError(f"{warc_path}: no such WARC file") from None
+    _check_restored(seed, record, member.problem, member.header("WARC-Record-ID"), hasher)
 
 
 def _check_restored(seed: SeedEntry, record: RecordRef, problem: str,
@@ -182,6 +211,27 @@ def _place(parent: int, temp: str, name: str, target: Path, force: bool) -> bool
         return True
     if not force:
         raise OutputExistsError(f"{target}: exists with different content; pass --force to replace")
+    os.replace(temp, name, src_dir_fd=parent, dst_dir_fd=parent)
+    return False
+
+
+def _place_link(parent: int, temp: str, name: str, target: Path, force: bool,
+                link: str) -> bool:
+    """Rename the link `temp` to `name`; True if `name` already was the same link. A file or a
+    different link there is replaced only with `force`, a folder never."""
+    try:
+        info = os.stat(name, dir_fd=parent, follow_symlinks=False)
+    except FileNotFoundError:
+        os.replace(temp, name, src_dir_fd=parent, dst_dir_fd=parent)
+        return False
+    if stat.S_ISLNK(info.st_mode) and os.readlink(name, dir_fd=parent) == link:
+        _discard(parent, temp)
+        return True
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(f"{target}: refusing to replace a folder with a symbolic link")
+    if not force:
+        raise OutputExistsError(f"{target}: exists and is not this link (to {link!r}); pass "
+                                "--force to replace")
     os.replace(temp, name, src_dir_fd=parent, dst_dir_fd=parent)
     return False
 

@@ -10,9 +10,9 @@ an RSA signature no longer than the modulus (a shorter one is padded with zeros)
 
 Security keys (`sk-ssh-ed25519@openssh.com`, `sk-ecdsa-sha2-nistp256@openssh.com`) sign the
 hash of their application, their flags and counter, and the hash of the data; user presence is
-not required (ssh-keygen -Y verify does not require it). DSA (`ssh-dss`, SHA-1) is checked as
-OpenSSH 9.2 still checks it. Webauthn-style security-key signatures are refused, though
-ssh-keygen may accept one.
+not required (ssh-keygen -Y verify does not require it); an ECDSA security key's signature made
+through a web browser (`webauthn-sk-ecdsa-sha2-nistp256@openssh.com`) is checked as OpenSSH
+checks it. DSA (`ssh-dss`, SHA-1) is checked as OpenSSH 9.2 still checks it.
 Certificates are read in `ssh_certificates`, their keys' fields here (`read_key_fields`).
 """
 
@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from archiver.formats.ssh_integers import dsa_check, rsa_check
 from archiver.formats.ssh_wire import Reader, SignatureError, mpint, string
 
 RSA_MINIMUM_BITS = 1024  # SSH_RSA_MINIMUM_MODULUS_SIZE: smaller keys are "Invalid key length"
@@ -76,6 +77,7 @@ _NAMES: dict[str, str | None] = {
 _SHORT_NAMES: dict[str, str | None] = {"ed25519": "ed25519", "rsa": "rsa", "ecdsa": "ecdsa",
                                        "dsa": "dsa", "ed25519-sk": "ed25519-sk",
                                        "ecdsa-sk": "ecdsa-sk"}
+WEBAUTHN = "webauthn-sk-ecdsa-sha2-nistp256@openssh.com"  # an ecdsa-sk signature via a browser
 _SK_NAMES = {"ed25519-sk": "sk-ssh-ed25519@openssh.com",
              "ecdsa-sk": "sk-ecdsa-sha2-nistp256@openssh.com"}
 
@@ -132,17 +134,22 @@ class PublicKey:
         reader = Reader(signature)
         algorithm = reader.cstring()
         if self.kind == "rsa":
-            return _rsa_verify(self, algorithm, reader, data)
-        if algorithm != self.name.encode():
-            return False  # a webauthn-sk- signature too: not checked here
+            raw = reader.string()
+            reader.end()
+            e, n = self.numbers
+            return rsa_check(int(e), int(n), algorithm, raw, data)
+        webauthn = self.kind == "ecdsa-sk" and algorithm == WEBAUTHN.encode()
+        if algorithm != self.name.encode() and not webauthn:
+            return False
         if self.kind in _SK_NAMES:
-            return _sk_verify(self, reader, data)
+            return _sk_verify(self, reader, data, webauthn=webauthn)
         raw = reader.string()
         reader.end()
         if self.kind == "ed25519":
             return _ed25519_check(self, raw, data)
         if self.kind == "dsa":
-            return _dsa_check(self, raw, data)
+            p, q, g, y = self.numbers
+            return dsa_check((int(p), int(q), int(g), int(y)), raw, data)
         return _ecdsa_check(self, raw, data)
 
 
@@ -219,68 +226,42 @@ def _ecdsa_check(key: PublicKey, raw: bytes, data: bytes) -> bool:
     if not (0 < r < curve.order and 0 < s < curve.order):
         return False
     x, y = key.numbers
-    public = ec.EllipticCurvePublicNumbers(int(x), int(y), curve.ec).public_key()
     try:
+        public = ec.EllipticCurvePublicNumbers(int(x), int(y), curve.ec).public_key()
         public.verify(encode_dss_signature(r, s), data, ec.ECDSA(curve.hash()))
-    except InvalidSignature:
+    except (InvalidSignature, ValueError):
         return False
     return True
 
 
-def _dsa_check(key: PublicKey, raw: bytes, data: bytes) -> bool:
-    """DSA over SHA-1 as OpenSSH (r and s of 20 bytes each) and OpenSSL's dsa_do_verify check
-    it, in plain integers."""
-    p, q, g, y = key.numbers
-    assert isinstance(p, int) and isinstance(q, int) and isinstance(g, int) and isinstance(y, int)
-    if len(raw) != 40 or q.bit_length() not in (160, 224, 256) or p.bit_length() > 10000:
-        return False
-    r, s = int.from_bytes(raw[:20], "big"), int.from_bytes(raw[20:], "big")
-    if not (0 < r < q and 0 < s < q) or p % 2 == 0:
-        return False
-    try:
-        w = pow(s, -1, q)
-    except ValueError:  # no inverse: OpenSSL fails too
-        return False
-    digest = int.from_bytes(hashlib.sha1(data).digest(), "big")
-    return pow(g, digest * w % q, p) * pow(y, r * w % q, p) % p % q == r
-
-
-def _sk_verify(key: PublicKey, reader: Reader, data: bytes) -> bool:
-    """A security key signs its application's hash, flags, counter and the data's hash."""
+def _sk_verify(key: PublicKey, reader: Reader, data: bytes, *, webauthn: bool) -> bool:
+    """A security key signs its application's hash, flags, counter and the data's hash; signed
+    through a web browser (webauthn), the hash of the browser's clientData instead, which must
+    start with the data as its challenge and the origin named."""
     raw = reader.string()
     flags_and_counter = reader.take(5)
+    origin = client_data = extensions = b""
+    message_hash = hashlib.sha256(data).digest()
+    if webauthn:
+        origin, client_data, extensions = reader.cstring(), reader.string(), reader.string()
     reader.end()
-    signed = b"".join([hashlib.sha256(key.application).digest(), flags_and_counter,
-                       hashlib.sha256(data).digest()])
+    if webauthn:
+        if not _webauthn_matches(origin, client_data, flags_and_counter[0], extensions, data):
+            return False
+        message_hash = hashlib.sha256(client_data).digest()
+    signed = b"".join([hashlib.sha256(key.application).digest(), flags_and_counter, extensions,
+                       message_hash])
     if key.kind == "ed25519-sk":
         return _ed25519_check(key, raw, signed)
     return _ecdsa_check(key, raw, signed)
 
 
-_DIGEST_INFO = {  # PKCS #1 DigestInfo prefixes (RFC 8017, 9.2 note 1)
-    b"ssh-rsa": ("sha1", bytes.fromhex("3021300906052b0e03021a05000414")),  # a CA's, on a cert
-    b"rsa-sha2-256": ("sha256", bytes.fromhex("3031300d060960864801650304020105000420")),
-    b"rsa-sha2-512": ("sha512", bytes.fromhex("3051300d060960864801650304020305000440")),
-}
-
-
-def _rsa_verify(key: PublicKey, algorithm: bytes, reader: Reader, data: bytes) -> bool:
-    """RSASSA-PKCS1-v1_5 as OpenSSH and OpenSSL check it, in plain integers."""
-    raw = reader.string()
-    reader.end()
-    e, n = key.numbers
-    assert isinstance(e, int) and isinstance(n, int)
-    size = (n.bit_length() + 7) // 8
-    if algorithm not in _DIGEST_INFO or len(raw) > size:
+def _webauthn_matches(origin: bytes, client_data: bytes, flags: int, extensions: bytes,
+                      data: bytes) -> bool:
+    """webauthn_check_prepare_hash: no quote in the origin, no AD flag, the ED flag exactly
+    when there are extensions, and clientData starting as OpenSSH expects it to."""
+    if b'"' in origin or flags & 0x40 or (not flags & 0x80) != (not extensions):
         return False
-    if n % 2 == 0 or e >= n or (n.bit_length() > 3072 and e.bit_length() > 64):
-        return False  # OpenSSL's rsa_ossl_public_decrypt refuses such a key
-    value = int.from_bytes(raw, "big")  # a short signature is padded with zeros in front
-    if value >= n:
-        return False
-    hash_name, prefix = _DIGEST_INFO[algorithm]
-    wanted = prefix + hashlib.new(hash_name, data).digest()
-    padding = size - 3 - len(wanted)
-    if padding < 8:
-        return False
-    return pow(value, e, n).to_bytes(size, "big") == b"\0\1" + b"\xff" * padding + b"\0" + wanted
+    challenge = base64.urlsafe_b64encode(data).rstrip(b"=")
+    return client_data.startswith(b'{"type":"webauthn.get","challenge":"' + challenge
+                                  + b'","origin":"' + origin + b'"')

@@ -10,7 +10,7 @@ made for archiver cannot be passed off as, say, a git commit signature.
 allowed_signers file, principal, namespace and time: the armor must start the file exactly, the
 blob must hold nothing after its fields, and the key, the signature blob (`ssh_keys`) and the
 allowed_signers lines (`allowed_signers`) are read with OpenSSH's rules, and so are
-certificates (`ssh_certificates`). Webauthn-style security-key signatures are refused.
+certificates (`ssh_certificates`).
 
 Signing keys: Ed25519, ECDSA (P-256, P-384, P-521) and RSA of 1,024 bits or more (signed as
 rsa-sha2-512), in OpenSSH's private key format without a passphrase (archiver never prompts),
@@ -79,7 +79,9 @@ def verify(message: bytes, signature: bytes, allowed_signers: bytes, *, now: int
     signed = _signed_data(namespace.encode(), hash_name, message)
     if not key.verify(signature_blob, signed):
         raise SignatureError("bad signature: the message or the signature was altered")
-    wanted = identity.encode() if identity is not None else None
+    # the principal's bytes as given (a name from the command line that is not UTF-8 is kept
+    # as its bytes, as ssh-keygen gets them)
+    wanted = identity.encode("utf-8", "surrogateescape") if identity is not None else None
     reasons: list[str] = []  # the first few lines that list the key but do not allow it
     skipped: list[Skipped] = []  # the first unreadable line, and how many there were
     unreadable = 0
@@ -90,8 +92,8 @@ def verify(message: bytes, signature: bytes, allowed_signers: bytes, *, now: int
             continue
         why = allows(line, key, identity=wanted, namespace=namespace.encode(), now=now)
         if not why:
-            if identity is not None:
-                return identity
+            if wanted is not None:
+                return _principals(wanted)
             if isinstance(key, Certificate):
                 return _principals(b",".join(key.principals_for(line.principals, now)))
             return _principals(line.principals)

@@ -60,6 +60,7 @@ def seed_entry(seed: Seed, *, uri: str, source_uri: str | None) -> SeedEntry:
         "title": row.title or own.title, "source": row.source, "source_uri": source_uri,
         "captured": {"value": row.captured.value, "precision": row.captured.precision},
         "notes": row.notes, "extra": dict(row.extra), "records": [], "duplicate_of": None,
+        **({"link": {"target": seed.link}} if seed.link is not None else {}),  # type: ignore[typeddict-item]
     }
     if own.fields():
         entry["document"] = cast(SelfDeclared, own.fields())
@@ -89,14 +90,14 @@ def _detected(found: Findings) -> DetectedLanguage | None:
 def described_fields(entry: SeedEntry) -> list[tuple[str, str]]:
     """The metadata fields of schema 1.1's additions, each only where the entry has it (a 1.0
     manifest's records are rebuilt without them)."""
-    detected = entry["language"]["detected"] or {}
-    text = detected.get("text") or {}
+    detected = entry["language"]["detected"]
+    text = detected.get("text") if detected else None
     own = entry.get("document") or {}
     found = entry.get("format")
     fields = [
-        ("language-guess", detected.get("guess", "")),
-        ("language-threshold", detected.get("threshold", "")),
-        ("text-source", text.get("source", "")), ("text-kind", text.get("kind", "")),
+        ("language-guess", detected.get("guess", "") if detected else ""),
+        ("language-threshold", detected.get("threshold", "") if detected else ""),
+        ("text-source", text["source"] if text else ""), ("text-kind", text["kind"] if text else ""),
         ("language-document", own.get("language", "")),
         ("charset-document", own.get("charset", "")), ("title-document", own.get("title", "")),
         ("date-created-document", own.get("created", "")),
@@ -128,6 +129,8 @@ def metadata_fields(entry: SeedEntry) -> list[tuple[str, str]]:
         ("payload-sha256", entry["sha256"]), ("notes", entry["notes"]),
         *described_fields(entry),
     ]
+    if "link" in entry:
+        fields.append(("link-target", entry["link"]["target"]))
     fields += [("x-" + _token(name), value) for name, value in sorted(entry["extra"].items())]
     return fields
 

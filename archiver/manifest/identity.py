@@ -29,7 +29,10 @@ def snapshot_basis(document: Manifest, seeds: list[Any]) -> dict[str, Any]:
 
 def snapshot_seed(seed: SeedEntry) -> dict[str, Any]:
     """The part of a seed's entry the snapshot identifier covers: content, not placement."""
-    return {key: seed[key] for key in _SNAPSHOT_KEYS}
+    basis: dict[str, Any] = {key: seed[key] for key in _SNAPSHOT_KEYS}
+    if "link" in seed:  # since 1.1, covered where present: entries without keep their ids
+        basis["link"] = seed["link"]
+    return basis
 
 
 class SnapshotHasher:

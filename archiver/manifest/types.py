@@ -149,6 +149,11 @@ class SeedEntry(TypedDict):
     document: NotRequired[SelfDeclared]  # 1.1, when the document declares anything
     title_source: NotRequired[str]  # 1.1: "document" when INDEX.md gave no title
     format: NotRequired[FormatId]  # 1.1
+    link: NotRequired[LinkEntry]  # since 1.1: a symbolic link
+
+
+class LinkEntry(TypedDict):
+    target: str  # exactly as stored: the link's bytes
 
 
 class Software(TypedDict):
@@ -158,6 +163,8 @@ class Software(TypedDict):
     python: str
     language_detector: str
     charset_detector: str
+    format_identifier: NotRequired[str]  # schema 1.1
+    document_readers: NotRequired[str]  # schema 1.1
     compressor: str
     compressed_probe: str
 
@@ -186,6 +193,7 @@ class Manifest(TypedDict):
     warc_files: list[WarcFile]
     seeds: list[SeedEntry]
     snapshot_id: str
+    links: NotRequired[int]  # since 1.1: how many seeds are symbolic links, when some are
     shard: NotRequired[ShardInfo]
 
 

@@ -62,6 +62,7 @@ class Tally:
     """What a pack did, counted as it went (the entries themselves are only in the manifest)."""
 
     seeds: int = 0
+    links: int = 0  # of the seeds, how many are symbolic links
     revisits: int = 0
     bytes: int = 0
     languages: Counter[str] = field(default_factory=Counter)
@@ -69,6 +70,7 @@ class Tally:
 
     def add(self, item: Composed, duplicate: Duplicate | None, context: Context) -> None:
         self.seeds += 1
+        self.links += item.link
         self.bytes += item.size
         self.languages[item.declared_language] += 1
         if duplicate:
@@ -104,13 +106,15 @@ def pack(seeds_dir: Path, *, out_dir: Path, packaged: datetime, force: bool = Fa
          prepared: Plan | SeedTable | None = None, jobs: int | None = None,
          compression: str = DEFAULT, executor: str = "local", scheduler: str | None = None,
          shard_bytes: int = DEFAULT_SHARD_BYTES,
-         shard_seeds: int = DEFAULT_SHARD_SEEDS) -> PackResult:
+         shard_seeds: int = DEFAULT_SHARD_SEEDS, skip_bad_links: bool = False) -> PackResult:
     """Pack `seeds_dir` into `out_dir`; nothing appears there unless the whole snapshot does.
 
     With `previous` (a manifest in `out_dir`), the batch follows that one: seeds already archived
     anywhere in its chain become revisits into the earlier WARC files, which stay untouched.
     `jobs` worker processes share the per-seed work (default: every core); the output is the
-    same bytes for every `jobs`. `compression` names the deflate library and level (`isal-2`,
+    same bytes for every `jobs`. A symbolic link inside the folder is archived as a link; a bad
+    one (outside, dangling, looping) is refused, or left out with a warning if `skip_bad_links`.
+    `compression` names the deflate library and level (`isal-2`,
     `zlib-6`, …): it changes the WARC's bytes, never a digest or the snapshot identifier.
 
     A batch over `shard_seeds` seeds or `shard_bytes` seed bytes is sharded (see sharded.py):
@@ -122,7 +126,7 @@ def pack(seeds_dir: Path, *, out_dir: Path, packaged: datetime, force: bool = Fa
     limits = Limits(shard_bytes, shard_seeds)
     deflate = Deflate.named(compression)
     tasks = Deferred(executor, jobs, scheduler)  # refuses a bad name before any work
-    work = prepared or prepare(seeds_dir, limits)
+    work = prepared or prepare(seeds_dir, limits, skip_bad_links=skip_bad_links)
     if isinstance(work, SeedTable):
         from archiver.packing.sharded import pack_sharded
 
@@ -254,6 +258,8 @@ def _write_snapshot(work: Plan, temps: list[Path], warc_file: str, packaged: dat
                              "sha256": info.sha256},
             }]
             document["dependencies"] = depends(tally.earlier)
+            if tally.links:
+                document["links"] = tally.links
             document["snapshot_id"] = writer.snapshot_id()
             problems = schema_errors({**document, "seeds": []})
             if problems:

@@ -21,6 +21,10 @@ PROBE = "".join(f"{n} archiver probe: the same bytes on every machine, or no sna
                 for n in range(2_000)).encode("utf-8")
 
 
+def _versions(*distributions: str) -> str:
+    return ", ".join(f"{name} {importlib.metadata.version(name)}" for name in distributions)
+
+
 @cache
 def software(compression: str) -> Software:
     deflate = Deflate.named(compression)
@@ -29,6 +33,10 @@ def software(compression: str) -> Software:
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "language_detector": f"{DETECTOR} {importlib.metadata.version(DETECTOR)} model={MODEL}",
         "charset_detector": f"charset-normalizer {importlib.metadata.version('charset-normalizer')}",
+        # Siegfried and its PRONOM signatures ship inside pygfried's wheel: its version names
+        # both (read from the package's metadata: loading it starts Go's runtime here).
+        "format_identifier": _versions("pygfried"),
+        "document_readers": _versions("selectolax", "pypdfium2"),
         "compressor": deflate.describe(),
         "compressed_probe": "sha256:" + sha256_hex(gzip_member(deflate, [PROBE])),
     }

@@ -22,8 +22,10 @@ from archiver.base.atomic import PARTIAL
 from archiver.base.memory import held_data_frozen
 from archiver.base.pool import in_order, process_pool
 from archiver.base.uris import source_uri, target_uri
-from archiver.detect.findings import detect
+from archiver.detect.described import DocumentText
 from archiver.detect.disagreements import warnings_for
+from archiver.detect.encoding import EncodingResult
+from archiver.detect.findings import Findings, detect
 from archiver.errors import ArchiverError, IndexFileError
 from archiver.formats.canonical_json import compact
 from archiver.manifest.document import seed_entry
@@ -38,13 +40,16 @@ from archiver.manifest.implied import (
 from archiver.manifest.schema import seed_errors
 from archiver.manifest.types import SeedEntry
 from archiver.manifest.writer import placeholders
-from archiver.seeds.reading import IN_MEMORY, SeedRead, read_seed, reread
+from archiver.seeds.links import MEDIA_TYPE
+from archiver.seeds.reading import IN_MEMORY, SeedRead, read_seed, reread, tool_path
 from archiver.seeds.types import Row, Seed, SeedFile
 from archiver.warc.compression import Deflate
 from archiver.warc.records import Record
 from archiver.warc.writer import record_member, stream_member
 
 CHUNK_BYTES = 1 << 20
+_LINK = Findings(EncodingResult("", "binary", "high"), MEDIA_TYPE, MEDIA_TYPE, None,
+                 DocumentText("", ""))
 CHUNK_SEEDS = 256
 
 
@@ -81,6 +86,7 @@ class Composed:
     text: str  # the manifest entry, records and duplicate_of as placeholders
     snapshot_text: bytes
     warnings: tuple[str, ...] = ()
+    link: bool = False
 
     def discard(self) -> None:
         if isinstance(self.main, Path):
@@ -88,11 +94,15 @@ class Composed:
 
 
 def describe(file: SeedFile, row: Row, read: SeedRead) -> Seed:
-    """The seed as INDEX.md declares it, beside what detection finds in its first bytes."""
+    """The seed as INDEX.md declares it, beside what detection finds in its first bytes (a link
+    is what it is: its target's name is no document to detect anything in)."""
+    if read.link is not None:
+        return Seed(file=file, row=row, digest=read.digest, findings=_LINK, link=read.link)
     try:
-        findings = detect(file.path, read.sample, charset=row.charset or None,
-                          location=file.location, body=read.body,
-                          complete=file.size <= len(read.sample))
+        with tool_path(file) as location:
+            findings = detect(file.path, read.sample, charset=row.charset or None,
+                              location=location, body=read.body,
+                              complete=file.size <= len(read.sample))
     except ValueError as err:
         raise IndexFileError(f"{file.location}: INDEX.md line {row.line}: charset: {err}") from None
     return Seed(file=file, row=row, digest=read.digest, findings=findings)
@@ -101,8 +111,9 @@ def describe(file: SeedFile, row: Row, read: SeedRead) -> Seed:
 def compose(context: Context, file: SeedFile, row: Row) -> Composed:
     read = read_seed(file)
     seed = describe(file, row, read)
-    warnings = warnings_for(file.location, seed.findings, declared_language=row.language,
-                            where=f"INDEX.md line {row.line}")
+    warnings = [] if seed.link is not None else warnings_for(
+        file.location, seed.findings, declared_language=row.language,
+        where=f"INDEX.md line {row.line}")
     entry = seed_entry(seed, uri=target_uri(context.records.batch_id, file.path),
                        source_uri=source_uri(row.source))
     main = main_record(entry, context.records, original=None, body=read.body)
@@ -115,7 +126,8 @@ def compose(context: Context, file: SeedFile, row: Row) -> Composed:
     return Composed(entry["sha256"], entry["path"], entry["bytes"],
                     row.language, record_date(entry, context.records.packaged), main.record_id,
                     main_member, meta.record_id, meta_member, meta_body, entry["id"],
-                    placeholders(entry), compact(snapshot_seed(entry)), tuple(warnings))
+                    placeholders(entry), compact(snapshot_seed(entry)), tuple(warnings),
+                    link=seed.link is not None)
 
 
 def _main_member(context: Context, main: Record, file: SeedFile, read: SeedRead) -> bytes | Path:

@@ -37,10 +37,11 @@ from archiver.detect.subtags import tag_problem
 from archiver.errors import IndexFileError, InputError, SeedError
 from archiver.seeds.folder import find_seeds
 from archiver.seeds.index_file import INDEX_NAME, normalized_cells, parse_index, read_index
-from archiver.seeds.reading import SAMPLE, open_seed, why
+from archiver.seeds.reading import SAMPLE, open_seed, stat_seed, tool_path, why
 from archiver.seeds.types import Row, SeedFile
 from archiver.seeds.values import SeedValues, read_values
 
+NO_TEXT = "zxx"  # BCP 47: no linguistic content (a link's row)
 MTIME = "mtime"  # --captured mtime: each file's modification time
 POOL_FROM = 64  # seeds: below this, starting worker processes costs more than it saves
 COLUMNS = ("file", "title", "source", "language", "captured", "notes")
@@ -83,12 +84,15 @@ class Added:
 
 def add_rows(seeds_dir: Path, *, source: str | None = None, captured: str | None = None,
              values: Path | None = None, jobs: int | None = None,
-             on_progress: Callable[[int, int], None] | None = None) -> Added:
+             on_progress: Callable[[int, int], None] | None = None,
+             skip_bad_links: bool = False) -> Added:
     """Append a row for every seed without one (nothing added: INDEX.md is left as it is).
 
     `source` is a template (`{path}` stands for the seed's percent-encoded path), `captured` a
     capture time or MTIME, `values` a CSV or JSON lines file of per-seed values keyed by path.
-    `on_progress(done, total)` is called as each seed is described.
+    `on_progress(done, total)` is called as each seed is described. A symbolic link gets a row
+    as the link it is (language `zxx`, its target in the notes); a bad one is refused, or with
+    `skip_bad_links` given no row and a warning.
     """
     _check_options(source, captured)
     given = read_values(values) if values else {}
@@ -103,8 +107,10 @@ def add_rows(seeds_dir: Path, *, source: str | None = None, captured: str | None
         columns, listed = COLUMNS + extra, set()
         text = NEW_INDEX.format(title=seeds_dir.resolve().name or "Seeds") + _header(columns)
     _check_columns(columns, given, values, index_path, captured)
-    new = [seed for seed in find_seeds(seeds_dir) if seed.path not in listed]
-    warnings = _unused(given, {seed.path for seed in new}, listed, values)
+    skipped: dict[str, str] | None = {} if skip_bad_links else None
+    new = [seed for seed in find_seeds(seeds_dir, skipped=skipped) if seed.path not in listed]
+    warnings = [*(skipped or {}).values(), *_unused(given, {seed.path for seed in new}, listed,
+                                                    values)]
     rows = [_row(found, columns, source=source, captured=captured,
                  given=given.get(found.path, {}))
             for found in _describe_all(new, jobs or default_jobs(), on_progress)]
@@ -171,13 +177,21 @@ def _counted(found: Iterator[Described], total: int,
 
 def _describe(seed: SeedFile) -> Described:
     location = seed.location
+    if seed.link is not None:  # listed as the link it is, never read through
+        try:
+            modified = int(stat_seed(seed.folder, seed.path).st_mtime)
+        except OSError as err:
+            raise SeedError(f"{location}: cannot read: {why(err)}") from None
+        return Described(seed.path, NO_TEXT, "none", "", modified,
+                         f"a symbolic link to {seed.link} ({NO_TEXT}: no linguistic content)")
     try:
         with open(open_seed(seed.folder, seed.path), "rb") as stream:
             sample = stream.read(SAMPLE)
             modified = int(os.fstat(stream.fileno()).st_mtime)
     except OSError as err:
         raise SeedError(f"{location}: cannot read: {why(err)}") from None
-    findings = detect(seed.path, sample, location=location, complete=len(sample) < SAMPLE)
+    with tool_path(seed) as vetted:
+        findings = detect(seed.path, sample, location=vetted, complete=len(sample) < SAMPLE)
     encoding = findings.encoding
     language, language_from = _language(findings)
     found = f"{encoding.encoding or 'binary'} ({encoding.method}, {encoding.confidence} confidence)"

@@ -1,4 +1,5 @@
-"""Find the seeds in a folder: regular files only, names exactly as on disk, sorted by code point.
+"""Find the seeds in a folder: regular files and good links, names exactly as on disk, sorted by
+code point.
 
 Names are never normalized: `café` in NFC and in NFD are two files on Linux and both are kept.
 Names that some filesystems could not hold side by side are reported as warnings.
@@ -16,19 +17,25 @@ from archiver.base.descriptors import FOLDER, open_root
 from archiver.base.uris import check_header_value
 from archiver.errors import SeedError
 from archiver.seeds.index_file import INDEX_NAME
+from archiver.seeds.links import BadLink, checked_target, disk_lookup
 from archiver.seeds.types import SeedFile
 
 
-def find_seeds(folder: Path) -> list[SeedFile]:
-    """Every regular file below `folder` except its INDEX.md, sorted by the name's code points."""
-    return sorted(walk_seeds(folder), key=lambda seed: seed.path)
+def find_seeds(folder: Path, *, skipped: dict[str, str] | None = None) -> list[SeedFile]:
+    """Every regular file and good link below `folder` except its INDEX.md, sorted by the name's
+    code points (see `walk_seeds` for `skipped`)."""
+    return sorted(walk_seeds(folder, skipped=skipped), key=lambda seed: seed.path)
 
 
-def walk_seeds(folder: Path) -> Iterator[SeedFile]:
+def walk_seeds(folder: Path, *, skipped: dict[str, str] | None = None) -> Iterator[SeedFile]:
     """`find_seeds`' files one directory entry at a time, in the order the system lists them
     (a batch of millions is never held whole). Each folder is opened through its parent's
     descriptor without following links (`base.descriptors`), so the walk never leaves `folder`
-    and its depth is not bounded by PATH_MAX; one descriptor is held per level."""
+    and its depth is not bounded by PATH_MAX; one descriptor is held per level.
+
+    A symbolic link is listed as a link, never followed, if its target stays inside `folder`
+    (`seeds.links`); a bad one (outside, dangling, looping) is refused, or, given a `skipped`
+    dict, left out, its name mapped there to a warning."""
     try:
         info = folder.lstat()
         top = open_root(folder) if stat.S_ISDIR(info.st_mode) else -1
@@ -40,7 +47,7 @@ def walk_seeds(folder: Path) -> Iterator[SeedFile]:
     levels: list[tuple[int, str, list[str]]] = []  # (descriptor, prefix, subfolders to visit)
     try:
         levels.append((top, "", []))
-        yield from _list(top, "", root, levels[-1][2])
+        yield from _list(top, "", root, levels[-1][2], (top, skipped))
         while levels:
             fd, prefix, subfolders = levels[-1]
             if not subfolders:
@@ -54,14 +61,16 @@ def walk_seeds(folder: Path) -> Iterator[SeedFile]:
                 raise SeedError(f"{os.path.join(root, name)}: cannot list the folder: "
                                 f"{err.strerror}") from None
             levels.append((child, name + "/", []))
-            yield from _list(child, name + "/", root, levels[-1][2])
+            yield from _list(child, name + "/", root, levels[-1][2], (top, skipped))
     finally:
         for fd, _, _ in levels:
             os.close(fd)
 
 
-def _list(fd: int, prefix: str, root: str, subfolders: list[str]) -> Iterator[SeedFile]:
-    """The regular files of one folder; its subfolders' names go into `subfolders`."""
+def _list(fd: int, prefix: str, root: str, subfolders: list[str],
+          links: tuple[int, dict[str, str] | None]) -> Iterator[SeedFile]:
+    """The regular files and good links of one folder; its subfolders' names go into
+    `subfolders`; `links` is the top folder's descriptor and the skipped links (or None)."""
     try:
         entries = os.scandir(fd)
     except OSError as err:
@@ -75,13 +84,33 @@ def _list(fd: int, prefix: str, root: str, subfolders: list[str]) -> Iterator[Se
             info = entry.stat(follow_symlinks=False)
             location = os.path.join(root, name)
             if stat.S_ISLNK(info.st_mode):
-                raise SeedError(f"{location}: is a symbolic link; archive the file itself")
+                target = _good_target(fd, entry.name, name, location, links)
+                if target is not None:
+                    yield SeedFile(path=name, folder=root, size=len(os.fsencode(target)),
+                                   link=target)
+                continue
             if stat.S_ISDIR(info.st_mode):
                 subfolders.append(entry.name)
             elif stat.S_ISREG(info.st_mode):
                 yield SeedFile(path=name, folder=root, size=info.st_size)
             else:
                 raise SeedError(f"{location}: is not a regular file ({_kind(info.st_mode)})")
+
+
+def _good_target(fd: int, entry: str, name: str, location: str,
+                 links: tuple[int, dict[str, str] | None]) -> str | None:
+    """The target of the link `name` if it is good; None if it is bad and skipped."""
+    top, skipped = links
+    try:
+        return checked_target(name, os.readlink(entry, dir_fd=fd), disk_lookup(top))
+    except OSError as err:
+        raise SeedError(f"{location}: cannot read the link: {err.strerror}") from None
+    except BadLink as bad:
+        if skipped is None:
+            raise SeedError(f"{location}: symbolic link {bad}; pass --skip-bad-links to leave "
+                            "it out") from None
+        skipped[name] = f"{location}: symbolic link {bad}; left out"
+        return None
 
 
 def _checked_name(name: str, folder: Path | str) -> str:

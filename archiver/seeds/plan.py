@@ -39,15 +39,18 @@ class Plan:
         """Nothing to release (a `SeedTable`, the other kind of prepared work, has a file)."""
 
 
-def prepare(seeds_dir: Path, limits: Limits | None = None) -> "Plan | SeedTable":
+def prepare(seeds_dir: Path, limits: Limits | None = None, *,
+            skip_bad_links: bool = False) -> "Plan | SeedTable":
     """What `pack` will pack: a `Plan` in memory when the batch is one shard (today's one-file
-    snapshot), else a `SeedTable` on disk for a sharded one (close it when done)."""
+    snapshot), else a `SeedTable` on disk for a sharded one (close it when done). A bad link
+    (outside the folder, dangling, looping) is refused, or with `skip_bad_links` left out with
+    a warning (a row naming it is then ignored)."""
     limits = limits or Limits()
     if _index_lines(seeds_dir / INDEX_NAME) <= limits.seeds:
-        work = plan(seeds_dir)
+        work = plan(seeds_dir, skip_bad_links=skip_bad_links)
         if limits.one_shard(len(work.seeds), work.total_bytes):
             return work
-    table = SeedTable(seeds_dir)
+    table = SeedTable(seeds_dir, skip_bad_links=skip_bad_links)
     if not limits.one_shard(table.count, table.total_bytes):
         return table
     try:
@@ -67,18 +70,19 @@ def _index_lines(path: Path) -> int:
         return 0
 
 
-def plan(seeds_dir: Path) -> Plan:
+def plan(seeds_dir: Path, *, skip_bad_links: bool = False) -> Plan:
     """Match the files in `seeds_dir` with the rows of its INDEX.md; refuse any mismatch."""
     with collector_paused():  # a row and a file a seed, no cycle among them (see `base.memory`)
-        return _plan(seeds_dir)
+        return _plan(seeds_dir, skip_bad_links)
 
 
-def _plan(seeds_dir: Path) -> Plan:
+def _plan(seeds_dir: Path, skip_bad_links: bool) -> Plan:
     index_path = seeds_dir / INDEX_NAME
     index = read_index(index_path)
-    files = {file.path: file for file in find_seeds(seeds_dir)}
-    rows = {row.path: row for row in index.rows}
-    for row in index.rows:
+    skipped: dict[str, str] | None = {} if skip_bad_links else None
+    files = {file.path: file for file in find_seeds(seeds_dir, skipped=skipped)}
+    rows = {row.path: row for row in index.rows if row.path not in (skipped or {})}
+    for row in rows.values():
         if row.path not in files:
             target = seeds_dir / row.path
             problem = "is not a regular file" if target.is_dir() else "no such file in the seeds folder"
@@ -86,7 +90,7 @@ def _plan(seeds_dir: Path) -> Plan:
     for path in files:
         if path not in rows:
             raise IndexFileError(f"{seeds_dir / path}: seed has no row in {index_path}")
-    warnings = [
+    warnings = [*(skipped or {}).values()] + [
         f"{seeds_dir / a} and {seeds_dir / b}: names equal under Unicode normalization or case "
         "folding; both are kept, but some filesystems cannot hold both"
         for a, b in name_collisions(sorted(files))

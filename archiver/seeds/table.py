@@ -43,7 +43,7 @@ class TableHead:
 class SeedTable:
     """Rows and files of one seeds folder, checked against each other, in a file on disk."""
 
-    def __init__(self, seeds_dir: Path) -> None:
+    def __init__(self, seeds_dir: Path, *, skip_bad_links: bool = False) -> None:
         self.seeds_dir = seeds_dir
         self.index_path = seeds_dir / INDEX_NAME
         self._folder = tempfile.mkdtemp(prefix="archiver-plan-")
@@ -52,9 +52,13 @@ class SeedTable:
             self._db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
                                    "PRAGMA cache_size=-16384;" + _SCHEMA)
             self.head = _read_rows(self.index_path, self._db)
-            _read_files(seeds_dir, self._db)
+            skipped: dict[str, str] | None = {} if skip_bad_links else None
+            _read_files(seeds_dir, self._db, skipped)
+            with self._db:  # a row naming a bad link left out is ignored
+                self._db.executemany("DELETE FROM rows WHERE path = ?",
+                                     [(path,) for path in skipped or {}])
             self._check_matched()
-            self.warnings = self._collisions()
+            self.warnings = [*(skipped or {}).values(), *self._collisions()]
             self.count, self.total_bytes = self._db.execute(
                 "SELECT count(*), coalesce(sum(size), 0) FROM files").fetchone()
         except BaseException:
@@ -202,10 +206,10 @@ def _lines(stream: BinaryIO) -> Iterator[str]:
         yield raw.decode("utf-8").removesuffix("\n").removesuffix("\r")
 
 
-def _read_files(folder: Path, db: sqlite3.Connection) -> None:
+def _read_files(folder: Path, db: sqlite3.Connection, skipped: dict[str, str] | None) -> None:
     batch: list[tuple[str, int, str]] = []
     with db:
-        for file in walk_seeds(folder):
+        for file in walk_seeds(folder, skipped=skipped):
             batch.append((file.path, file.size, unicodedata.normalize("NFC", file.path).casefold()))
             if len(batch) >= _BATCH_INSERTS:
                 db.executemany("INSERT INTO files VALUES (?, ?, ?)", batch)

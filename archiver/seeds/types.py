@@ -49,7 +49,7 @@ class Index:
 
 @dataclass(frozen=True, slots=True)
 class SeedFile:
-    """A regular file found in the seeds folder: its name relative to the folder, as on disk.
+    """A regular file or good link found in the seeds folder: its name relative to the folder, as on disk.
 
     `location` is where the OS finds it, as text (a str costs a fraction of a Path and prints the
     same), made from the folder every seed shares: one is held per seed for the whole pack.
@@ -58,6 +58,7 @@ class SeedFile:
     path: str
     folder: str
     size: int
+    link: str | None = None  # a symbolic link's target, as stored (its size is the target's)
 
     @property
     def location(self) -> str:
@@ -72,3 +73,4 @@ class Seed:
     row: Row
     digest: Digest
     findings: Findings
+    link: str | None = None  # the target, for a symbolic link

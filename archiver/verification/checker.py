@@ -39,6 +39,7 @@ from archiver.verification.expected import (
     original_of,
     warcinfo_expected,
 )
+from archiver.verification.links import check_links
 from archiver.verification.originals import check_seeds_folder
 from archiver.verification.parallel import check_in_parallel, worth_workers
 from archiver.verification.report import Problem, Report
@@ -124,6 +125,7 @@ def _verify_one(manifest_path: Path, *, warc: Path | None, fast: bool, jobs: int
         links, broken = chain
         if not broken and _proved_whole(manifest_path, warc, document, links, report, jobs):
             report.seeds = [seed["path"] for seed in document["seeds"]]
+            check_links(document, report, str(manifest_path))
             return report, links
     errors = schema_errors(document)
     for error in errors:
@@ -131,6 +133,7 @@ def _verify_one(manifest_path: Path, *, warc: Path | None, fast: bool, jobs: int
     if errors:
         return report, []
     report.seeds = [seed["path"] for seed in document["seeds"]]
+    check_links(document, report, str(manifest_path))
     links, broken = chain or _chain(manifest_path, digest, document, follow, also)
     if broken:
         report.add("chain-broken", str(manifest_path), broken)

@@ -4,7 +4,8 @@ A one-file snapshot: the folder listed once, each listed seed's file hashed. A s
 shard's task hashes its own seeds' files and sums the names it found there (`LineSum`); this
 process walks the folder once, summing the names that fall in each shard's range of names, and
 only a range whose sums differ (it holds a file no manifest lists) is looked at again, with its
-shard's names. No process holds every name, and both report the same problems.
+shard's names. No process holds every name, and both report the same problems. A bad link in
+the folder (outside, dangling, looping) is passed over: no snapshot can hold one.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from archiver.errors import ArchiverError
 from archiver.manifest.digest_index import LineSum
 from archiver.manifest.types import Manifest, SeedEntry
 from archiver.seeds.folder import find_seeds, walk_seeds
-from archiver.seeds.reading import sha256_seed, stat_seed, why
+from archiver.seeds.reading import read_link, sha256_seed, stat_seed, why
 from archiver.verification.report import Report
 
 
@@ -37,7 +38,7 @@ class SeedRange:
 def check_seeds_folder(seeds_dir: Path, document: Manifest, report: Report) -> None:
     """Compare a one-file snapshot's seeds with the files of `seeds_dir`."""
     try:
-        files = {file.path: file for file in find_seeds(seeds_dir)}
+        files = {file.path: file for file in find_seeds(seeds_dir, skipped={})}
     except ArchiverError as err:
         report.add("seeds-unreadable", str(seeds_dir), str(err))
         return
@@ -54,6 +55,9 @@ def check_seeds_folder(seeds_dir: Path, document: Manifest, report: Report) -> N
 def compare_seed_file(seeds_dir: str, seed: SeedEntry, report: Report) -> None:
     """The seed's file below `seeds_dir` must hold its bytes (no link on its way followed)."""
     location = os.path.join(seeds_dir, seed["path"])
+    if "link" in seed:
+        _compare_link(seeds_dir, seed, report)
+        return
     try:
         digest = sha256_seed(seeds_dir, seed["path"])
     except OSError as err:
@@ -65,13 +69,28 @@ def compare_seed_file(seeds_dir: str, seed: SeedEntry, report: Report) -> None:
                    f"{seed['sha256']} ({seed['bytes']} bytes)", seed["path"])
 
 
+def _compare_link(seeds_dir: str, seed: SeedEntry, report: Report) -> None:
+    """The seed's link below `seeds_dir` must be a link to the target its entry records."""
+    location = os.path.join(seeds_dir, seed["path"])
+    try:
+        found = read_link(seeds_dir, seed["path"])
+    except OSError as err:
+        report.add("seeds-unreadable", location, why(err), seed["path"])
+        return
+    if found != seed["link"]["target"]:
+        shown = "is no symbolic link" if found is None else f"is a link to {found!r}"
+        report.add("link-target", location, f"{shown}; the manifest records a link to "
+                   f"{seed['link']['target']!r}", seed["path"])
+
+
 def check_shard_seeds(seeds_dir: Path, document: Manifest, report: Report) -> SeedRange | None:
     """A shard's task: each of its seeds' files hashed; its range of names and what was found."""
     found = LineSum()
     for seed in document["seeds"]:
         location = os.path.join(seeds_dir, seed["path"])
         try:
-            regular = stat.S_ISREG(stat_seed(str(seeds_dir), seed["path"]).st_mode)
+            mode = stat_seed(str(seeds_dir), seed["path"]).st_mode
+            regular = stat.S_ISREG(mode) or (stat.S_ISLNK(mode) and "link" in seed)
         except OSError:
             regular = False
         if not regular:  # what `find_seeds` would not list
@@ -99,7 +118,7 @@ def check_unlisted(seeds_dir: Path, ranges: list[SeedRange | None],
     sums = [LineSum() for _ in known]
     outside: list[str] = []
     try:
-        for file in walk_seeds(seeds_dir):
+        for file in walk_seeds(seeds_dir, skipped={}):
             at = place(file.path)
             if at is None:
                 outside.append(file.path)
@@ -108,7 +127,7 @@ def check_unlisted(seeds_dir: Path, ranges: list[SeedRange | None],
         differ: dict[int, list[str]] = {at: [] for at, (_, seed_range) in enumerate(known)
                                         if LineSum(*seed_range.found) != sums[at]}
         if differ:  # look again at those ranges alone, with their shard's names
-            for file in walk_seeds(seeds_dir):
+            for file in walk_seeds(seeds_dir, skipped={}):
                 at = place(file.path)
                 if at in differ:
                     differ[at].append(file.path)

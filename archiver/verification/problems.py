@@ -35,6 +35,9 @@ PROBLEMS: dict[str, str] = {
     "warcinfo-mismatch": "the warcinfo record differs from the manifest's batch fields",
     "revisit-unresolved": "a revisit names no earlier seed with the same bytes, or one that is "
                           "damaged",
+    "link-target": "a symbolic link's target is not the bytes its entry records, or leads "
+                   "outside the snapshot's folder or loops (--seeds: the link in the folder has "
+                   "another target, or is no link)",
     "seeds-missing": "--seeds: a seed the manifest lists is not in the folder",
     "seeds-differs": "--seeds: a seed file's bytes differ from the manifest's sha256",
     "seeds-unexpected": "--seeds: a file in the folder that the manifest does not list",
