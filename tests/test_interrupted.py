@@ -116,7 +116,9 @@ def test_seed_changing_while_packed_is_refused(tmp_path: Path, monkeypatch, chan
                         ChangesWhileRead(seeds / "big.bin", change))
     out = tmp_path / "out"
     with pytest.raises(SeedError, match="changed while being archived"):
-        pack(seeds, out_dir=out, packaged=PACKAGED)
+        # In this process (jobs=1), where the patched reader is: workers are spawned, not
+        # forked, once a test before this one identified a format here (base.pool.fork_unsafe).
+        pack(seeds, out_dir=out, packaged=PACKAGED, jobs=1)
     assert list(out.iterdir()) == []
 
 
