@@ -100,6 +100,28 @@ def test_verify_in_parallel(packed: dict[str, Path], jobs: int) -> None:
     assert report.records_checked == 1 + 2 * 41
 
 
+# What `archiver verify` never needs: the packer's detectors, INDEX.md's language tags, SSH.
+PACK_ONLY = ("archiver.packing.packer", "archiver.detect.findings", "langcodes",
+             "hanzidentifier", "charset_normalizer", "pygfried", "archiver.seeds.index_file",
+             "cryptography")
+
+
+def test_verify_loads_none_of_the_packers_modules(packed: dict[str, Path]) -> None:
+    """`archiver verify` (as `python -m archiver` runs it) checks a snapshot without importing
+    what only pack, add and --signature use; `pack` through the API still finds them."""
+    manifest = packed["1"] / "perf-test.manifest.json"
+    probe = ("import runpy, sys\n"
+             f"sys.argv = ['archiver', 'verify', {str(manifest)!r}, '--jobs', '2']\n"
+             "try:\n    runpy.run_module('archiver', run_name='__main__')\n"
+             "except SystemExit as end:\n    code = end.code\n"
+             f"print(code, sorted(set({PACK_ONLY!r}) & set(sys.modules)), file=sys.stderr)\n"
+             "import archiver\nprint(archiver.pack.__module__, file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
+    assert done.stderr.splitlines()[-2:] == ["0 []", "archiver.packing.packer"], done.stderr
+    assert "perf-test.manifest.json: 41 seeds, 83 records read: OK" in done.stdout
+
+
 @pytest.mark.parametrize("chunk_seeds", [1, 7, 500])
 def test_workers_prove_an_intact_warc_whole_and_nothing_else(
         packed: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

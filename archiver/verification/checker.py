@@ -40,7 +40,6 @@ from archiver.verification.expected import (
     warcinfo_expected,
 )
 from archiver.verification.links import check_links
-from archiver.verification.originals import check_seeds_folder
 from archiver.verification.parallel import check_in_parallel, worth_workers
 from archiver.verification.report import Problem, Report
 from archiver.verification.signature import SignatureCheck, signature_checker
@@ -69,6 +68,9 @@ def verify(manifest_path: Path, *, warc: Path | None = None, fast: bool = False,
                                  executor=executor, pinned=link.sha256)
         _merge_earlier(report, link, earlier, document)
     if seeds_dir is not None and document is not None and not is_root(document):
+        # Imported here: reading a seeds folder loads INDEX.md's parser and the language tags.
+        from archiver.verification.originals import check_seeds_folder
+
         check_seeds_folder(seeds_dir, document, report)  # a root's shards did theirs
     _check_events(manifest_path, links[0].sha256 if links else None, report)
     return report
