@@ -23,6 +23,7 @@ from archiver.manifest.identity import snapshot_id
 from archiver.manifest.loader import Link
 from archiver.manifest.writer import records_text
 from archiver.packing.packer import pack
+from archiver.verification import checker
 from archiver.verification import parallel as parallelcheck
 from archiver.verification.checker import verify
 from archiver.verification.expected import original_of, warcinfo_expected
@@ -100,6 +101,28 @@ def test_verify_in_parallel(packed: dict[str, Path], jobs: int) -> None:
     assert report.records_checked == 1 + 2 * 41
 
 
+# What `archiver verify` never needs: the packer's detectors, INDEX.md's language tags, SSH.
+PACK_ONLY = ("archiver.packing.packer", "archiver.detect.findings", "langcodes",
+             "hanzidentifier", "charset_normalizer", "pygfried", "archiver.seeds.index_file",
+             "cryptography")
+
+
+def test_verify_loads_none_of_the_packers_modules(packed: dict[str, Path]) -> None:
+    """`archiver verify` (as `python -m archiver` runs it) checks a snapshot without importing
+    what only pack, add and --signature use; `pack` through the API still finds them."""
+    manifest = packed["1"] / "perf-test.manifest.json"
+    probe = ("import runpy, sys\n"
+             f"sys.argv = ['archiver', 'verify', {str(manifest)!r}, '--jobs', '2']\n"
+             "try:\n    runpy.run_module('archiver', run_name='__main__')\n"
+             "except SystemExit as end:\n    code = end.code\n"
+             f"print(code, sorted(set({PACK_ONLY!r}) & set(sys.modules)), file=sys.stderr)\n"
+             "import archiver\nprint(archiver.pack.__module__, file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
+    assert done.stderr.splitlines()[-2:] == ["0 []", "archiver.packing.packer"], done.stderr
+    assert "perf-test.manifest.json: 41 seeds, 83 records read: OK" in done.stdout
+
+
 @pytest.mark.parametrize("chunk_seeds", [1, 7, 500])
 def test_workers_prove_an_intact_warc_whole_and_nothing_else(
         packed: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -154,9 +177,15 @@ def _edit_last_seed(change: Any) -> Any:
     _edit_last_seed(lambda seed, _: seed.update(bytes=-1)),  # breaks the schema
     _edit_last_seed(lambda seed, doc: seed.update(path=doc["seeds"][0]["path"])),  # listed twice
     _edit_last_seed(lambda seed, _: seed["records"][1].update(offset=0)),  # out of place
-], ids=["warc-byte", "title", "schema", "duplicate-path", "offset"])
+    _edit_last_seed(lambda seed, _: seed.pop("path")),  # the schema, before any worker
+    _edit_last_seed(lambda seed, _: seed.update(duplicate_of=5)),
+], ids=["warc-byte", "title", "schema", "duplicate-path", "offset", "no-path", "duplicate-int"])
 def test_damage_is_reported_the_same_for_every_jobs(packed: dict[str, Path], tmp_path: Path,
-                                                    damage: Any) -> None:
+                                                    damage: Any,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """On several cores the workers check even this small WARC (as they would a large one);
+    an entry that breaks the schema is named as one core names it, never a traceback."""
+    monkeypatch.setattr(checker, "worth_workers", lambda document: True)
     for name in ("perf-test.warc.gz", "perf-test.manifest.json", "perf-test.manifest.json.sha256"):
         (tmp_path / name).write_bytes((packed["1"] / name).read_bytes())
     damage(tmp_path)

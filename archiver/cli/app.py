@@ -11,7 +11,7 @@ import time
 from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional
 
 import typer
 
@@ -19,17 +19,12 @@ from archiver._version import __version__
 from archiver.base.dates import from_epoch, parse_timestamp, warc_timestamp
 from archiver.base.executors import EXECUTORS, Deferred
 from archiver.errors import ArchiverError, InputError
-from archiver.extraction.restore import extract as extract_seeds
 from archiver.manifest.chain import chain_of
 from archiver.manifest.events import log_path, read_log
 from archiver.manifest.events import record as record_event
 from archiver.manifest.loader import Link, load_manifest
 from archiver.manifest.root import is_root
 from archiver.manifest.types import Manifest, RootManifest, SeedEntry
-from archiver.packing.packer import PackResult, packaging_time, refuse_out_inside
-from archiver.packing.packer import pack as pack_seeds
-from archiver.seeds.additions import add_rows
-from archiver.seeds.plan import prepare
 from archiver.seeds.shards import DEFAULT_SHARD_SEEDS, Limits, parse_size
 from archiver.verification.checker import Report
 from archiver.verification.checker import verify as verify_snapshot
@@ -37,6 +32,12 @@ from archiver.verification.problems import help_text as problems_help
 from archiver.verification.record import record_check
 from archiver.verification.signature import SignatureCheck
 from archiver.warc.compression import DEFAULT
+
+if TYPE_CHECKING:
+    from archiver.packing.packer import PackResult
+
+# pack, add and extract import their library modules when they run: `archiver verify` then
+# never loads the packer's detectors (langcodes, charset detection), a third of a second.
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, rich_markup_mode=None,
@@ -86,6 +87,8 @@ def handles_errors(command: Callable[..., None]) -> Callable[..., None]:
 
 
 def _packaged(option: str | None, declared: str) -> datetime:
+    from archiver.packing.packer import packaging_time
+
     try:
         given = parse_timestamp(option) if option else None
         epoch_text = os.environ.get("SOURCE_DATE_EPOCH")
@@ -122,6 +125,10 @@ def pack(
 
     Example: archiver pack seeds --out manifests
     """
+    from archiver.packing.packer import pack as pack_seeds
+    from archiver.packing.packer import refuse_out_inside
+    from archiver.seeds.plan import prepare
+
     limits = Limits(parse_size(shard_size), shard_seeds)
     Deferred(executor, jobs, scheduler)  # a bad name is refused before any work
     refuse_out_inside(seeds_dir, out)
@@ -202,6 +209,8 @@ def add(
 
     Example: archiver add seeds --source 'https://example.org/docs/{path}' --captured mtime
     """
+    from archiver.seeds.additions import add_rows
+
     run = functools.partial(add_rows, seeds_dir, source=source, captured=captured,
                             values=values, jobs=jobs, skip_bad_links=skip_bad_links)
     if not quiet and sys.stderr.isatty():
@@ -313,6 +322,8 @@ def extract(
 
     Example: archiver extract manifests/cac-voice-social-2021.manifest.json --to restored
     """
+    from archiver.extraction.restore import extract as extract_seeds
+
     restored = extract_seeds(manifest, to=to, warc=warc, only=names or None, force=force)
     if not quiet:
         for item in restored:

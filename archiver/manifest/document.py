@@ -6,11 +6,9 @@ them and verification rebuilds and compares them from one definition.
 
 from __future__ import annotations
 
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from archiver._version import __version__
-from archiver.detect.findings import Findings
-from archiver.detect.language import THRESHOLD
 from archiver.manifest.identity import snapshot_id
 from archiver.manifest.types import (
     BatchEntry,
@@ -21,8 +19,11 @@ from archiver.manifest.types import (
     SeedEntry,
     SelfDeclared,
 )
-from archiver.seeds.types import Batch, Seed
 from archiver.warc.records import CONFORMS_TO
+
+if TYPE_CHECKING:  # verification reads manifests without loading any detector
+    from archiver.detect.findings import Findings
+    from archiver.seeds.types import Batch, Seed
 
 SCHEMA_VERSION = "1.1"
 
@@ -74,6 +75,8 @@ def seed_entry(seed: Seed, *, uri: str, source_uri: str | None) -> SeedEntry:
 
 
 def _detected(found: Findings) -> DetectedLanguage | None:
+    from archiver.detect.language import THRESHOLD  # loaded already: it made `found`
+
     language = found.language
     if language is None:
         return None

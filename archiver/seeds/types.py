@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from archiver.base.dates import Capture
 from archiver.base.digests import Digest
-from archiver.detect.findings import Findings
+
+if TYPE_CHECKING:  # an annotation only: reading a seed table needs no detector
+    from archiver.detect.findings import Findings
 
 
 @dataclass(frozen=True)

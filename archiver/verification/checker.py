@@ -40,7 +40,6 @@ from archiver.verification.expected import (
     warcinfo_expected,
 )
 from archiver.verification.links import check_links
-from archiver.verification.originals import check_seeds_folder
 from archiver.verification.parallel import check_in_parallel, worth_workers
 from archiver.verification.report import Problem, Report
 from archiver.verification.signature import SignatureCheck, signature_checker
@@ -70,6 +69,9 @@ def verify(manifest_path: Path, *, warc: Path | None = None, fast: bool = False,
                                  executor=executor, pinned=link.sha256)
         _merge_earlier(report, link, earlier, document)
     if seeds_dir is not None and document is not None and not is_root(document):
+        # Imported here: reading a seeds folder loads INDEX.md's parser and the language tags.
+        from archiver.verification.originals import check_seeds_folder
+
         check_seeds_folder(seeds_dir, document, report)  # a root's shards did theirs
     _check_events(manifest_path, links[0].sha256 if links else None, report)
     return report
@@ -174,7 +176,10 @@ def _proved_whole(manifest_path: Path, place: WarcPlace, document: Manifest,
     here: the one-core check then names each problem."""
     trial = Report(manifest=report.manifest, fast=False)
     warcinfo = warcinfo_expected(document, trial)
-    check_document(document, trial, report.manifest)
+    try:  # over entries not yet checked against the schema (the workers do that)
+        check_document(document, trial, report.manifest, snapshot=False)  # workers derive it
+    except (KeyError, TypeError, AttributeError):
+        return False  # an entry the schema refuses: the one-core check names it
     check_previous(document, trial, report.manifest, links)
     if trial.problems or len(document["warc_files"]) != 1:
         return False

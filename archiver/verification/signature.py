@@ -15,7 +15,6 @@ from pathlib import Path
 
 from archiver.base.regular import TooLarge, read_regular
 from archiver.errors import InputError
-from archiver.formats.sshsig import SignatureError, verify
 from archiver.verification.report import Report
 
 NAMESPACE = "archiver"
@@ -38,6 +37,9 @@ class SignatureCheck:
 
 def signature_checker(check: SignatureCheck) -> Callable[[bytes, Report], None]:
     """Read both files now; the function returned checks the signature over manifest bytes."""
+    # Imported only for a signature: the SSH formats load `cryptography`, a tenth of a second.
+    from archiver.formats.sshsig import SignatureError, verify
+
     signature = _read(check.signature, "signature", MAX_SIGNATURE)
     signers = _read(check.allowed_signers, "allowed signers", MAX_ALLOWED_SIGNERS)
 
