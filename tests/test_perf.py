@@ -23,6 +23,7 @@ from archiver.manifest.identity import snapshot_id
 from archiver.manifest.loader import Link
 from archiver.manifest.writer import records_text
 from archiver.packing.packer import pack
+from archiver.verification import checker
 from archiver.verification import parallel as parallelcheck
 from archiver.verification.checker import verify
 from archiver.verification.expected import original_of, warcinfo_expected
@@ -176,9 +177,15 @@ def _edit_last_seed(change: Any) -> Any:
     _edit_last_seed(lambda seed, _: seed.update(bytes=-1)),  # breaks the schema
     _edit_last_seed(lambda seed, doc: seed.update(path=doc["seeds"][0]["path"])),  # listed twice
     _edit_last_seed(lambda seed, _: seed["records"][1].update(offset=0)),  # out of place
-], ids=["warc-byte", "title", "schema", "duplicate-path", "offset"])
+    _edit_last_seed(lambda seed, _: seed.pop("path")),  # the schema, before any worker
+    _edit_last_seed(lambda seed, _: seed.update(duplicate_of=5)),
+], ids=["warc-byte", "title", "schema", "duplicate-path", "offset", "no-path", "duplicate-int"])
 def test_damage_is_reported_the_same_for_every_jobs(packed: dict[str, Path], tmp_path: Path,
-                                                    damage: Any) -> None:
+                                                    damage: Any,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """On several cores the workers check even this small WARC (as they would a large one);
+    an entry that breaks the schema is named as one core names it, never a traceback."""
+    monkeypatch.setattr(checker, "worth_workers", lambda document: True)
     for name in ("perf-test.warc.gz", "perf-test.manifest.json", "perf-test.manifest.json.sha256"):
         (tmp_path / name).write_bytes((packed["1"] / name).read_bytes())
     damage(tmp_path)

@@ -54,9 +54,11 @@ def warc_names(document: Manifest) -> frozenset[str]:
     return frozenset(entry["name"] for entry in document["warc_files"])
 
 
-def check_document(document: Manifest, report: Report, where: str) -> None:
-    """What no single record shows: the snapshot id, names listed once, the dependencies."""
-    for problem in snapshot_problems(document):
+def check_document(document: Manifest, report: Report, where: str, *,
+                   snapshot: bool = True) -> None:
+    """What no single record shows: the snapshot id (unless `snapshot` is False: the parallel
+    check derives it from its workers' texts), names listed once, the dependencies."""
+    for problem in snapshot_problems(document) if snapshot else []:
         report.add("snapshot-id", where, problem)
     for problem in document_problems(document):
         report.add("manifest-inconsistent", where, problem)
