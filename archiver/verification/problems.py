@@ -12,7 +12,8 @@ PROBLEMS: dict[str, str] = {
     "manifest-schema": "the manifest breaks its JSON Schema",
     "manifest-inconsistent": "manifest fields disagree with each other (offsets that do not tile "
                              "the WARC, record counts, ids, target or source URIs that do not "
-                             "follow from the entry, dependencies, a name listed twice)",
+                             "follow from the entry, dependencies, a name listed twice, a charset "
+                             "that is no character encoding)",
     "snapshot-id": "the snapshot id is not the digest of the manifest's content",
     "sidecar-missing": "no .sha256 sidecar beside the manifest",
     "sidecar-mismatch": "the sidecar is unreadable, does not list the manifest, or records "
