@@ -49,6 +49,11 @@ app = typer.Typer(
 # Warnings found while packing (language disagreements) printed one per line; the rest counted.
 MAX_WARNINGS = 20
 
+# --warc, one meaning for verify, extract and export (archiver.manifest.files.WarcPlace).
+WARC_HELP = ("Where the WARC files are, if not beside their manifests: a folder holding them by "
+             "name (every batch of the chain, every shard; one not there is looked for beside "
+             "its manifest), or a file read in place of this manifest's one WARC file.")
+
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -238,7 +243,7 @@ def add(
 @handles_errors
 def verify(
     manifest: Annotated[Path, typer.Argument(readable=False, help="The snapshot's manifest (.manifest.json).")],
-    warc: Annotated[Optional[Path], typer.Option(readable=False, help="The WARC file (or its folder), if not beside the manifest.")] = None,
+    warc: Annotated[Optional[Path], typer.Option(readable=False, help=WARC_HELP)] = None,
     fast: Annotated[bool, typer.Option(help="Structure only (schema, sidecar, sizes, counts): no fixity check.")] = False,
     seeds: Annotated[Optional[Path], typer.Option("--seeds", readable=False, help="Also check this seeds folder against the manifest.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
@@ -254,7 +259,8 @@ def verify(
 
     Prints one OK/FAILED line per seed, like `sha256sum -c`. Exit 0 intact, 1 any problem
     found, 2 unusable input. The events log beside the manifest, if any, is checked too;
-    `--record` appends the check to it.
+    `--record` appends the check to it. `--warc` means what it means to extract and export: a
+    folder of the chain's WARC files, or a file in place of this manifest's one WARC.
 
     Example: archiver verify manifests/cac-voice-social-2021.manifest.json --seeds seeds
     """
@@ -305,11 +311,14 @@ def extract(
     manifest: Annotated[Path, typer.Argument(readable=False, help="The snapshot's manifest.")],
     to: Annotated[Path, typer.Option("--to", help="Folder to restore the seeds into.")],
     names: Annotated[Optional[list[str]], typer.Argument(help="Seeds to restore (default: all).")] = None,
-    warc: Annotated[Optional[Path], typer.Option(readable=False, help="The WARC file (or its folder), if not beside the manifest.")] = None,
+    warc: Annotated[Optional[Path], typer.Option(readable=False, help=WARC_HELP)] = None,
     force: Annotated[bool, typer.Option(help="Replace existing files that differ.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
 ) -> None:
     """Restore seeds under their original names with their exact bytes, each checked first.
+
+    A revisit's bytes come from the earlier batch's WARC file, beside its manifest or in the
+    `--warc` folder; a `--warc` file stands for this manifest's own WARC only, as for verify.
 
     Example: archiver extract manifests/cac-voice-social-2021.manifest.json --to restored
     """
@@ -482,10 +491,13 @@ def export(
     wacz: Annotated[Optional[Path], typer.Option(help="Write a WACZ (for ReplayWeb.page, pywb) here.")] = None,
     cdxj: Annotated[Optional[Path], typer.Option(help="Write the CDXJ index of the WARC here.")] = None,
     jsonl: Annotated[Optional[Path], typer.Option(help="Write one JSON line per seed (text and provenance) here.")] = None,
-    warc: Annotated[Optional[Path], typer.Option(help="The WARC file (or its folder), if not beside the manifest.")] = None,
+    warc: Annotated[Optional[Path], typer.Option(readable=False, help=WARC_HELP)] = None,
     record: Annotated[bool, typer.Option("--record", help="Append the export, dated now, to the snapshot's events log.")] = False,
 ) -> None:
     """Export a snapshot for other tools; byte-reproducible, read from the WARC and checked.
+
+    `--warc` means what it means to verify and extract: a folder of the chain's WARC files, or
+    a file in place of this manifest's one WARC.
 
     Example: archiver export manifests/cac-voice-social-2021.manifest.json --wacz snapshot.wacz
     """
