@@ -113,14 +113,27 @@ def _open_regular(path: Path) -> BinaryIO:
     return stream
 
 
+class _Fraction(ValueError):
+    """A number with a fraction or an exponent: canonical JSON holds integers only."""
+
+
+def _refuse_fraction(text: str) -> Any:
+    raise _Fraction(text)
+
+
 def parse_manifest(data: bytes) -> dict[str, Any]:
     """Decode manifest bytes; raise ValueError saying why they are not a JSON object.
 
-    The collector is paused meanwhile (see `base.memory`): JSON makes no cycle.
+    A number such as `8272.0` is refused here: JSON Schema counts it an integer, but no snapshot
+    id can be derived over it (canonical JSON holds no floats), so nothing could check it. The
+    collector is paused meanwhile (see `base.memory`): JSON makes no cycle.
     """
     try:
         with collector_paused():
-            document = json.loads(data.decode("utf-8"))
+            document = json.loads(data.decode("utf-8"), parse_float=_refuse_fraction)
+    except _Fraction as err:
+        raise ValueError(f"not a manifest (the number {_short(str(err))} has a fraction or an "
+                         "exponent: a manifest's numbers are integers)") from None
     except UnicodeDecodeError as err:
         raise ValueError(f"not UTF-8 ({err.reason} at byte {err.start})") from None
     except json.JSONDecodeError as err:
@@ -130,3 +143,7 @@ def parse_manifest(data: bytes) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise ValueError("not a JSON object")
     return document
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
