@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
 import time
@@ -17,7 +16,7 @@ import typer
 from archiver._version import __version__
 from archiver.base.dates import from_epoch, parse_timestamp, warc_timestamp
 from archiver.base.executors import EXECUTORS, Deferred
-from archiver.cli.terminal import StdoutClosed, end_closed_stdout, say, write
+from archiver.cli.terminal import StdoutClosed, end_closed_stdout, say, say_json, say_lines
 from archiver.errors import ArchiverError, InputError
 from archiver.manifest.chain import chain_of
 from archiver.manifest.events import log_path, read_log
@@ -152,7 +151,7 @@ def pack(
         say(f"archiver: warning: … and {len(later) - MAX_WARNINGS} more like these "
              "(--json lists them all)", err=True)
     if as_json:
-        write(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+        say_json(summary)
     elif not quiet:
         _print_pack_summary(summary)
 
@@ -263,7 +262,7 @@ def verify(
                                  executor=tasks, signature=check)
     signed = report.signature or {}
     if as_json:
-        write(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
+        say_json(report.to_json())
     else:
         _print_report(report)
         if signed.get("ok"):
@@ -338,7 +337,7 @@ def show(
     document = link.document
     batch = document["batch"]
     if as_json:
-        write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        say_json(document)
         return
     say(f"{batch['title'] or batch['id']}")
     say(f"batch {batch['id']}, packaged {document['packaged']} by "
@@ -356,7 +355,8 @@ def show(
     for seed in document["seeds"]:
         captured = seed["captured"]["value"]
         duplicate = _duplicate(seed, document["batch"]["id"])
-        say(f"\n{seed['path']}  ({seed['bytes']} bytes, {seed['content_type']}{duplicate})")
+        say("")
+        say(f"{seed['path']}  ({seed['bytes']} bytes, {seed['content_type']}{duplicate})")
         if seed["title"]:
             say(f"  title:    {seed['title']}")
         say(f"  language: {_language(seed)}")
@@ -450,7 +450,7 @@ def cite(
 
     text = citation(manifest, fmt)
     if out is None:
-        write(text)  # the citation itself, byte for byte
+        say_lines(text)  # the citation itself, byte for byte
     else:
         write_atomically(out, text.encode())
 
