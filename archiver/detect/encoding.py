@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import codecs
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import charset_normalizer
+if TYPE_CHECKING:  # imported by `_detected`: verify checks charsets here and detects none
+    import charset_normalizer
 
 # How an encoding was found, and how sure that is: the words the manifest uses.
 METHODS = ("bom", "utf-8", "detected", "declared", "binary")
@@ -90,6 +92,19 @@ _DECODE_AS = {
 }
 
 
+# Codecs Python counts as text encodings that are no charset a document is written in: they
+# transform text (idna and punycode for host names, unicode-escape for Python literals), decode
+# nothing (undefined), follow the machine's code page (mbcs, oem) or need a table (charmap).
+# Codecs from bytes to bytes or str to str (zlib, base64, hex, rot13, …) say so themselves.
+_NOT_CHARSETS = frozenset({"idna", "punycode", "unicode-escape", "raw-unicode-escape",
+                           "undefined", "mbcs", "oem", "charmap"})
+
+
+# Python's incremental decoders for these refuse a stream that has no byte order mark.
+_MARKED = {"utf-16": (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE),
+           "utf-32": (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)}
+
+
 @dataclass(frozen=True)
 class EncodingResult:
     """How a sample's bytes map to text.
@@ -127,9 +142,42 @@ def decode_sample(sample: bytes, result: EncodingResult) -> str:
     """
     if result.method == "binary":
         return ""
-    decoder = codecs.getincrementaldecoder(python_codec(result.encoding))(errors="replace")
-    text = decoder.decode(sample, final=False)
-    return text.removeprefix("\ufeff")
+    return text_decoder(result.encoding).decode(sample, final=False).removeprefix("\ufeff")
+
+
+def text_decoder(charset: str, errors: str = "replace") -> codecs.IncrementalDecoder:
+    """An incremental decoder for a charset name this module reports (or a manifest records).
+
+    `utf-16` and `utf-32` read as the Unicode standard reads them (D98, D101): the byte order
+    mark says the order, and none means big-endian (Python's own decoders refuse such a stream).
+    LookupError for a name that is no character encoding.
+    """
+    problem = charset_problem(charset)
+    if problem:
+        raise LookupError(problem)
+    codec = codecs.lookup(python_codec(charset.lower())).name
+    if codec in _MARKED:
+        return _MarkedOrBigEndian(errors, codec)
+    return codecs.getincrementaldecoder(codec)(errors=errors)
+
+
+class _MarkedOrBigEndian(codecs.IncrementalDecoder):
+    def __init__(self, errors: str, codec: str) -> None:
+        super().__init__(errors)
+        self._codec, self._head = codec, b""
+        self._inner: codecs.IncrementalDecoder | None = None
+
+    def decode(self, input: bytes, final: bool = False) -> str:
+        if self._inner is None:
+            self._head += input
+            little, big = _MARKED[self._codec]
+            if len(self._head) < len(little) and not final:
+                return ""
+            input, self._head = self._head, b""
+            order = "le" if input.startswith(little) else "be"
+            input = input.removeprefix(little if order == "le" else big)
+            self._inner = codecs.getincrementaldecoder(f"{self._codec}-{order}")(self.errors)
+        return self._inner.decode(input, final)
 
 
 def reads_alike(sample: bytes, charset: str, other: str) -> bool:
@@ -141,8 +189,7 @@ def reads_alike(sample: bytes, charset: str, other: str) -> bool:
         return False
     if first == second:
         return True
-    decoded = [codecs.getincrementaldecoder(codec)(errors="replace").decode(sample, final=False)
-               for codec in (first, second)]
+    decoded = [text_decoder(codec).decode(sample, final=False) for codec in (first, second)]
     return decoded[0] == decoded[1]
 
 
@@ -152,8 +199,12 @@ def python_codec(charset: str) -> str:
 
 
 def charset_name(codec: str) -> str:
-    """The MIME charset name for any Python codec name or alias (LookupError if none)."""
-    name = codecs.lookup(codec).name
+    """The MIME charset name for a Python codec name or alias, or a name this module reports:
+    LookupError if it names no character encoding (`charset_problem` says why)."""
+    problem = charset_problem(codec)
+    if problem:
+        raise LookupError(problem)
+    name = codecs.lookup(python_codec(codec.lower())).name
     charset = _CHARSET_NAMES.get(name) or _iana_spelling(name)
     try:
         codecs.lookup(python_codec(charset))
@@ -172,22 +223,36 @@ def _iana_spelling(name: str) -> str:
     return name if name == "shift_jis" else name.replace("_", "-")
 
 
-def _declared(sample: bytes, declared: str) -> EncodingResult:
+def charset_problem(charset: str) -> str | None:
+    """Why `charset` (as INDEX.md, a values file or a manifest gives it) names no character
+    encoding, or None when it names one."""
     try:
-        name = charset_name(declared)
+        info = codecs.lookup(python_codec(charset.lower()))
     except LookupError:
-        raise ValueError(
-            f"declared encoding {declared!r} is not a character encoding Python knows"
-        ) from None
-    confidence = "high" if _decodes(sample, python_codec(name)) else "low"
+        return f"{charset!r} is not a character encoding Python knows"
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_CHARSETS:
+        return f"{charset!r} is Python's {info.name} codec, not a character encoding"
+    return None
+
+
+def _declared(sample: bytes, declared: str) -> EncodingResult:
+    problem = charset_problem(declared)
+    if problem:
+        raise ValueError(f"declared encoding {problem}")
+    name = charset_name(declared)
+    marks = _MARKED.get(codecs.lookup(python_codec(name)).name)
+    if marks and sample and not sample.startswith(marks):
+        raise ValueError(f"declared encoding {declared!r} needs a byte order mark, and the file "
+                         f"has none: declare {name}le or {name}be")
+    confidence = "high" if _decodes(sample, name) else "low"
     return EncodingResult(name, "declared", confidence)
 
 
-def _decodes(sample: bytes, codec: str) -> bool:
+def _decodes(sample: bytes, charset: str) -> bool:
     """Whether `sample` decodes strictly, allowing for one character cut off at the end."""
     try:
-        codecs.getincrementaldecoder(codec)().decode(sample, final=False)
-    except UnicodeDecodeError:
+        text_decoder(charset, "strict").decode(sample, final=False)
+    except UnicodeError:
         return False
     return True
 
@@ -248,6 +313,8 @@ def _detected(sample: bytes, *, wide_only: bool) -> EncodingResult:
     answer at all until the partial character is dropped. With `wide_only` (the sample has
     NUL bytes) only UTF-16/32 counts as text: in any other charset NUL means binary.
     """
+    import charset_normalizer
+
     for cut in range(MAX_CUT + 1):
         best = charset_normalizer.from_bytes(sample[: len(sample) - cut]).best()
         if best is None:

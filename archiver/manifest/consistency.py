@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from archiver.base.uris import source_uri, target_uri
+from archiver.detect.encoding import charset_problem
 from archiver.manifest.identity import snapshot_id
 from archiver.manifest.implied import (
     RecordContext,
@@ -56,12 +57,25 @@ def entry_problems(seed: SeedEntry, batch_id: str, names: frozenset[str]) -> lis
     if seed["content_type"].split(";")[0].strip() != seed["media_type"]:
         found.append(f"media_type {seed['media_type']!r} disagrees with content_type "
                      f"{seed['content_type']!r}")
+    found += _charset_problems(seed)
     for placed in seed["records"]:
         if placed["warc_file"] not in names:
             found.append(f"{placed['type']} record names WARC file {placed['warc_file']!r}, "
                          "which the manifest does not list")
     if (seed["duplicate_of"] is None) != (main_ref(seed)["type"] == "resource"):
         found.append("duplicate_of must be set for a revisit and only for a revisit")
+    return found
+
+
+def _charset_problems(seed: SeedEntry) -> list[str]:
+    """A charset the entry records (its encoding, its Content-Type's parameter) must name a
+    character encoding: export decodes the seed with it, and replay tools read the header."""
+    _, _, parameter = seed["content_type"].partition("charset=")
+    found = []
+    for field, charset in (("encoding", seed["encoding"]["charset"]),
+                           ("content_type", parameter.split(";")[0].strip())):
+        if charset and (problem := charset_problem(charset)):
+            found.append(f"{field} charset: {problem}")
     return found
 
 

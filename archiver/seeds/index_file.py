@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from archiver.base.dates import parse_capture
+from archiver.detect.encoding import charset_problem
 from archiver.detect.subtags import tag_problem
 from archiver.errors import IndexFileError, where
 from archiver.seeds.types import Batch, Index, Row
@@ -211,6 +212,8 @@ def _row(line: str, columns: list[str], path: Path, number: int, blank: list[str
         captured = parse_capture(values["captured"] or "unknown")
     except ValueError as err:
         raise IndexFileError(f"{where(path, number)}: {seed}: {err}") from None
+    if values.get("charset") and (problem := charset_problem(values["charset"])):
+        raise IndexFileError(f"{where(path, number)}: {seed}: charset: {problem}")
     extra = tuple((k, v) for k, v in values.items() if k not in KNOWN_COLUMNS)
     return Row(
         path=seed, line=number, title=values.get("title", ""), source=values["source"],

@@ -18,6 +18,7 @@ from typing import Iterator, TextIO
 
 from archiver.base.dates import parse_capture
 from archiver.base.uris import check_header_value
+from archiver.detect.encoding import charset_problem
 from archiver.detect.subtags import tag_problem
 from archiver.errors import InputError
 from archiver.seeds.index_file import column_name
@@ -106,6 +107,8 @@ def _checked(record: dict[str, object], path: Path, number: int) -> tuple[str, d
 def _check_cells(values: dict[str, str], where: str) -> None:
     if "language" in values and (problem := tag_problem(values["language"])):
         raise InputError(f"{where}: invalid language tag {values['language']!r}: {problem}")
+    if "charset" in values and (problem := charset_problem(values["charset"])):
+        raise InputError(f"{where}: charset: {problem}")
     if "captured" in values:
         try:
             parse_capture(values["captured"])

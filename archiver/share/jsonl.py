@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from archiver.base.digests import Hasher
-from archiver.detect.encoding import python_codec
+from archiver.detect.encoding import text_decoder
 from archiver.errors import DamageError, ManifestError
 from archiver.manifest.chain import content_record
 from archiver.manifest.loader import Link
@@ -106,7 +106,7 @@ def _decoder(encoding: Encoding) -> codecs.IncrementalDecoder | None:
     if encoding.get("method") == "binary" or not encoding.get("charset"):
         return None
     # The charset was found from a sample; an odd byte further on becomes U+FFFD, not a failure.
-    return codecs.getincrementaldecoder(python_codec(encoding["charset"]))(errors="replace")
+    return text_decoder(encoding["charset"])
 
 
 def decode(data: bytes, encoding: Encoding) -> str | None:

@@ -19,14 +19,13 @@ Japanese text, which has no spaces, it finds a run between two punctuation marks
 
 from __future__ import annotations
 
-import codecs
 import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from archiver.detect.encoding import python_codec
+from archiver.detect.encoding import text_decoder
 from archiver.errors import DamageError, ManifestError
 from archiver.manifest.types import RecordRef, SeedEntry, main_ref
 from archiver.warc.reader import read_member_at
@@ -65,8 +64,7 @@ def _words(seed: SeedEntry, record: RecordRef, warc_path: WarcPath) -> tuple[str
         return "", ""
     data = _head(seed, record, warc_path)
     whole = len(data) == seed["bytes"]
-    text = codecs.getincrementaldecoder(python_codec(charset))(errors="replace").decode(
-        data, final=whole).removeprefix("\ufeff")
+    text = text_decoder(charset).decode(data, final=whole).removeprefix("\ufeff")
     if not is_html:
         return "", _bounded(text)
     reader = _HtmlText()

@@ -7,11 +7,13 @@ are drawn from (and tested against) this list, so the three cannot drift apart.
 from __future__ import annotations
 
 PROBLEMS: dict[str, str] = {
-    "manifest-unreadable": "the manifest is not a UTF-8 JSON object",
+    "manifest-unreadable": "the manifest is not a UTF-8 JSON object, or holds a number that is "
+                           "not an integer",
     "manifest-schema": "the manifest breaks its JSON Schema",
     "manifest-inconsistent": "manifest fields disagree with each other (offsets that do not tile "
                              "the WARC, record counts, ids, target or source URIs that do not "
-                             "follow from the entry, dependencies, a name listed twice)",
+                             "follow from the entry, dependencies, a name listed twice, a charset "
+                             "that is no character encoding)",
     "snapshot-id": "the snapshot id is not the digest of the manifest's content",
     "sidecar-missing": "no .sha256 sidecar beside the manifest",
     "sidecar-mismatch": "the sidecar is unreadable, does not list the manifest, or records "
