@@ -75,6 +75,20 @@ def repack(snap: Snapshot, change: Callable[[dict[str, Any]], None], *,
     return document
 
 
+def rewrite(snap: Snapshot, change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    """Apply `change` to the manifest alone and fix only its snapshot id and sidecar, the WARC
+    left as it is: for fields no record could carry (archiver's builders refuse them), which
+    verify then names but still prints."""
+    document = snap.document
+    change(document)
+    document["snapshot_id"] = snapshot_id(document)
+    manifest = pretty(document)
+    snap.manifest.write_bytes(manifest)
+    snap.sidecar.write_text(sidecar_text(snap.manifest.name, sha256_hex(manifest)))
+    log_path(snap.manifest).unlink(missing_ok=True)
+    return document
+
+
 def _placed(placement: Any) -> dict[str, Any]:
     return {"id": placement.record_id, "offset": placement.offset, "length": placement.length,
             "sha256": placement.sha256}

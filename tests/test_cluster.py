@@ -23,14 +23,16 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import dask
 import pytest
 from distributed import Client, LocalCluster
 
 import archiver
+from archiver.base.cluster import START_SECONDS
 from archiver.base.executors import Deferred
 from conftest import DATE, REPO, doc_files, make_seeds, run
 
-WAIT = 60  # seconds: every wait below is bounded by this
+WAIT = 120  # seconds: every wait below is bounded by this, none is an ordering
 PACKAGED = datetime.fromisoformat(DATE)
 BIG = 8 << 20  # one seed this large, at zlib-9, keeps its shard busy for a second or more
 SHARD = "test-batch-20240501t120000z-{:05d}"
@@ -65,11 +67,18 @@ def reference(tmp_path_factory, seeds) -> Path:
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    """Two worker processes on 127.0.0.1, started and stopped here (bounded waits)."""
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None, silence_logs=50, timeout=WAIT) as local, \
-            Client(local, timeout=WAIT) as client:
+def cluster(tmp_path_factory):
+    """Two worker processes on 127.0.0.1, started and stopped here, as the CLI starts its own:
+    a scratch folder of the cluster's own (not the one every Dask process of the machine locks
+    in turn; each nanny keeps the setting for the worker it restarts), each worker's start
+    bounded (`death_timeout`), both workers registered before any test runs."""
+    scratch = tmp_path_factory.mktemp("dask-scratch")
+    with dask.config.set({"temporary-directory": str(scratch)}):
+        local = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                             dashboard_address=None, silence_logs=50,
+                             death_timeout=START_SECONDS)
+    with local, Client(local, timeout=WAIT) as client:
+        client.wait_for_workers(2, timeout=WAIT)
         yield local, client
 
 

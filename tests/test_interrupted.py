@@ -116,8 +116,8 @@ def test_seed_changing_while_packed_is_refused(tmp_path: Path, monkeypatch, chan
                         ChangesWhileRead(seeds / "big.bin", change))
     out = tmp_path / "out"
     with pytest.raises(SeedError, match="changed while being archived"):
-        # In this process (jobs=1), where the patched reader is: workers are spawned, not
-        # forked, once a test before this one identified a format here (base.pool.fork_unsafe).
+        # In this process (jobs=1), where the patched reader is: a worker started where Python
+        # spawns rather than forks would read with the real one.
         pack(seeds, out_dir=out, packaged=PACKAGED, jobs=1)
     assert list(out.iterdir()) == []
 

@@ -4,6 +4,7 @@ agrees with jsonschema; the streamed manifest equals canonical.pretty of the doc
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import re
 import subprocess
@@ -17,10 +18,11 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from archiver.base.uris import check_header_values
+from archiver.errors import DamageError
 from archiver.formats.canonical_json import indented, pretty
 from archiver.manifest import schema
 from archiver.manifest.identity import snapshot_id
-from archiver.manifest.loader import Link
+from archiver.manifest.loader import Link, load_manifest
 from archiver.manifest.writer import records_text
 from archiver.packing.packer import pack
 from archiver.verification import checker
@@ -193,6 +195,29 @@ def test_damage_is_reported_the_same_for_every_jobs(packed: dict[str, Path], tmp
     assert not reports[0].ok
     assert reports[0].problems == reports[1].problems
     assert reports[0].to_json() == reports[1].to_json()
+
+
+def test_a_number_with_a_fraction_is_named_not_a_traceback(
+        packed: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`"bytes": 4850.0` meets the schema (JSON Schema counts it an integer), but no snapshot id
+    can be derived over it: verify names it on every core count, and no command acts on it."""
+    monkeypatch.setattr(checker, "worth_workers", lambda document: True)
+    (tmp_path / "perf-test.warc.gz").write_bytes((packed["1"] / "perf-test.warc.gz").read_bytes())
+    text = (packed["1"] / "perf-test.manifest.json").read_text(encoding="utf-8")
+    size = json.loads(text)["seeds"][-1]["bytes"]
+    at = text.rindex(f'"bytes": {size},')
+    data = (text[:at] + f'"bytes": {size}.0,' + text[at + len(f'"bytes": {size},'):]).encode()
+    manifest = tmp_path / "perf-test.manifest.json"
+    manifest.write_bytes(data)
+    (tmp_path / "perf-test.manifest.json.sha256").write_text(
+        f"{hashlib.sha256(data).hexdigest()}  perf-test.manifest.json\n")
+    reports = [verify(manifest, jobs=jobs).to_json() for jobs in (1, 2)]
+    assert reports[0] == reports[1]
+    assert [(p["code"], p["message"]) for p in reports[0]["problems"]] == [
+        ("manifest-unreadable", f"not a manifest (the number {size}.0 has a fraction or an "
+                                "exponent: a manifest's numbers are integers)")]
+    with pytest.raises(DamageError, match="has a fraction"):
+        load_manifest(manifest)
 
 
 def test_warcio_reads_the_output(packed: dict[str, Path]) -> None:

@@ -31,28 +31,17 @@ def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
-# Why this process may no longer fork workers: a runtime that does not survive fork (Go's,
-# inside pygfried) has started here. Once set it stays: the runtime's threads are for good.
-_FORK_UNSAFE: list[str] = []
-
-
-def fork_unsafe(reason: str) -> None:
-    """Say that this process now runs something a forked child would inherit broken (its
-    threads are not copied by fork, and the child deadlocks on their locks): pools start
-    their workers fresh from now on."""
-    if reason not in _FORK_UNSAFE:
-        _FORK_UNSAFE.append(reason)
-
-
 def forks() -> bool:
-    """Whether workers are forked, so they inherit what this process holds when they start."""
-    return "fork" in multiprocessing.get_all_start_methods() and not _FORK_UNSAFE
+    """Whether workers are forked, so they inherit what this process holds when they start.
+    Nothing archiver runs in its own processes stops them forking: Siegfried, whose Go runtime
+    a forked child would inherit without its threads, runs in a process of its own
+    (`detect.pronom`)."""
+    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def process_pool(jobs: int) -> ProcessPoolExecutor:
-    # fork starts workers in milliseconds and shares what is already loaded; elsewhere (or once
-    # a runtime that cannot be forked has started here), spawn: each worker's parent is still
-    # this process, as end_with_parent needs.
+    # fork starts workers in milliseconds and shares what is already loaded; elsewhere, spawn:
+    # each worker's parent is still this process, as end_with_parent needs.
     method = "fork" if forks() else "spawn"
     return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method),
                                initializer=end_with_parent, initargs=(os.getpid(),))

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import functools
-import json
 import os
-import re
 import sys
 import time
 from contextlib import closing
@@ -18,6 +16,7 @@ import typer
 from archiver._version import __version__
 from archiver.base.dates import from_epoch, parse_timestamp, warc_timestamp
 from archiver.base.executors import EXECUTORS, Deferred
+from archiver.cli.terminal import StdoutClosed, end_closed_stdout, say, say_json, say_lines
 from archiver.errors import ArchiverError, InputError
 from archiver.manifest.chain import chain_of
 from archiver.manifest.events import log_path, read_log
@@ -45,21 +44,17 @@ app = typer.Typer(
 )
 
 
-# Terminal control bytes from a crafted manifest or file name must not reach the terminal raw.
 # Warnings found while packing (language disagreements) printed one per line; the rest counted.
 MAX_WARNINGS = 20
 
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def _say(text: str, err: bool = False) -> None:
-    """Print one line for a person, with control characters shown as escapes."""
-    typer.echo(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text), err=err)
+# --warc, one meaning for verify, extract and export (archiver.manifest.files.WarcPlace).
+WARC_HELP = ("Where the WARC files are, if not beside their manifests: a folder holding them by "
+             "name (every batch of the chain, every shard; one not there is looked for beside "
+             "its manifest), or a file read in place of this manifest's one WARC file.")
 
 
 def _fail(message: str, code: int) -> None:
-    _say(f"archiver: {message}", err=True)
+    say(f"archiver: {message}", err=True)
     raise typer.Exit(code)
 
 
@@ -77,6 +72,8 @@ def handles_errors(command: Callable[..., None]) -> Callable[..., None]:
             _fail(f"{where}{err.strerror or err}", 2)
         except KeyboardInterrupt:
             _fail("interrupted; nothing was left half-written", 130)
+        except StdoutClosed:  # `archiver … | head`: end as a Unix tool ends, quietly
+            raise end_closed_stdout() from None
 
     return wrapper
 
@@ -130,7 +127,7 @@ def pack(
     work = prepare(seeds_dir, limits, skip_bad_links=skip_bad_links)
     with closing(work):  # a sharded batch's seed table is a temporary file
         for warning in work.warnings:
-            _say(f"archiver: warning: {warning}", err=True)
+            say(f"archiver: warning: {warning}", err=True)
         packaged = _packaged(date, work.batch.date)
         run = functools.partial(pack_seeds, seeds_dir, out_dir=out, packaged=packaged,
                                 force=force, previous=previous, prepared=work, jobs=jobs,
@@ -149,12 +146,12 @@ def pack(
     summary = _pack_summary(result)
     later = result.warnings[len(work.warnings):]
     for warning in later[:MAX_WARNINGS]:
-        _say(f"archiver: warning: {warning}", err=True)
+        say(f"archiver: warning: {warning}", err=True)
     if len(later) > MAX_WARNINGS:
-        _say(f"archiver: warning: … and {len(later) - MAX_WARNINGS} more like these "
+        say(f"archiver: warning: … and {len(later) - MAX_WARNINGS} more like these "
              "(--json lists them all)", err=True)
     if as_json:
-        typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+        say_json(summary)
     elif not quiet:
         _print_pack_summary(summary)
 
@@ -176,14 +173,14 @@ def _print_pack_summary(summary: dict[str, Any]) -> None:
     languages = ", ".join(f"{tag} {count}" for tag, count in summary["languages"].items())
     state = " (already packed, unchanged)" if summary["unchanged"] else ""
     links = f"; {summary['links']} symbolic links" if summary["links"] else ""
-    _say(f"packed {summary['seeds']} seeds ({summary['bytes']} bytes; "
+    say(f"packed {summary['seeds']} seeds ({summary['bytes']} bytes; "
                f"{summary['revisits']} identical to an earlier seed{links}) in batch "
                f"{summary['batch']}{state}")
-    _say(f"languages: {languages or 'none'}")
-    _say(f"snapshot:  {summary['snapshot_id']}")
+    say(f"languages: {languages or 'none'}")
+    say(f"snapshot:  {summary['snapshot_id']}")
     for path in summary["warc_files"]:
-        _say(f"warc:      {path}")
-    _say(f"manifest:  {summary['manifest']}")
+        say(f"warc:      {path}")
+    say(f"manifest:  {summary['manifest']}")
 
 
 @app.command()
@@ -220,25 +217,25 @@ def add(
         added = run()
     index = seeds_dir / "INDEX.md"
     for warning in added.warnings:
-        _say(f"archiver: warning: {warning}", err=True)
+        say(f"archiver: warning: {warning}", err=True)
     for row in [] if quiet else added.rows:
-        _say(f"added {row.path}: language {row.cells['language']}, encoding {row.encoding}")
+        say(f"added {row.path}: language {row.cells['language']}, encoding {row.encoding}")
     unfilled = [row for row in added.rows if row.blank]
     if unfilled:
         blank = sorted({name for row in unfilled for name in row.blank})
-        _say(f"{index}: fill in {' and '.join(blank)} for {len(unfilled)} of "
+        say(f"{index}: fill in {' and '.join(blank)} for {len(unfilled)} of "
              f"{len(added.rows)} new row(s) before packing")
     elif added.rows:
-        _say(f"{index}: {len(added.rows)} new row(s), every one filled: ready to pack")
+        say(f"{index}: {len(added.rows)} new row(s), every one filled: ready to pack")
     else:
-        _say(f"{index}: every seed already has a row")
+        say(f"{index}: every seed already has a row")
 
 
 @app.command(epilog="Problem codes:\n\n\b\n" + problems_help())
 @handles_errors
 def verify(
     manifest: Annotated[Path, typer.Argument(readable=False, help="The snapshot's manifest (.manifest.json).")],
-    warc: Annotated[Optional[Path], typer.Option(readable=False, help="The WARC file (or its folder), if not beside the manifest.")] = None,
+    warc: Annotated[Optional[Path], typer.Option(readable=False, help=WARC_HELP)] = None,
     fast: Annotated[bool, typer.Option(help="Structure only (schema, sidecar, sizes, counts): no fixity check.")] = False,
     seeds: Annotated[Optional[Path], typer.Option("--seeds", readable=False, help="Also check this seeds folder against the manifest.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
@@ -254,7 +251,8 @@ def verify(
 
     Prints one OK/FAILED line per seed, like `sha256sum -c`. Exit 0 intact, 1 any problem
     found, 2 unusable input. The events log beside the manifest, if any, is checked too;
-    `--record` appends the check to it.
+    `--record` appends the check to it. `--warc` means what it means to extract and export: a
+    folder of the chain's WARC files, or a file in place of this manifest's one WARC.
 
     Example: archiver verify manifests/cac-voice-social-2021.manifest.json --seeds seeds
     """
@@ -264,17 +262,17 @@ def verify(
                                  executor=tasks, signature=check)
     signed = report.signature or {}
     if as_json:
-        typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        say_json(report.to_json())
     else:
         _print_report(report)
         if signed.get("ok"):
-            _say(f"{signed['path']}: good signature by {signed['signer']}")
+            say(f"{signed['path']}: good signature by {signed['signer']}")
     if record:
         also = (f"seeds folder {seeds} compared",) if seeds else ()
         if signed.get("ok"):
             also += (f"signature by {signed['signer']} checked",)
         event = record_check(manifest, report, date=_now(), also=also)
-        _say(f"recorded: {event['type']}, {event['outcome']}, event {event['seq']} of "
+        say(f"recorded: {event['type']}, {event['outcome']}, event {event['seq']} of "
              f"{log_path(manifest)}", err=as_json)
     if not report.ok:
         raise typer.Exit(1)
@@ -282,20 +280,20 @@ def verify(
 
 def _print_report(report: Report) -> None:
     if report.fast:
-        _say("fast: structure only (schema, sidecar, sizes, counts); no fixity check")
+        say("fast: structure only (schema, sidecar, sizes, counts); no fixity check")
     for shard in report.shards:
-        _say(f"{shard['manifest']}: {shard['seeds']} seeds {'OK' if shard['ok'] else 'FAILED'}")
+        say(f"{shard['manifest']}: {shard['seeds']} seeds {'OK' if shard['ok'] else 'FAILED'}")
     for path in report.seeds:
-        _say(f"{path}: {'OK' if report.seed_ok(path) else 'FAILED'}")
+        say(f"{path}: {'OK' if report.seed_ok(path) else 'FAILED'}")
         for problem in report.problems:
             if problem.seed == path:
-                _say(f"  {problem.code}: {problem.where}: {problem.message}")
+                say(f"  {problem.code}: {problem.where}: {problem.message}")
     for problem in report.general_problems():
-        _say(f"{problem.where}: FAILED {problem.code}: {problem.message}")
+        say(f"{problem.where}: FAILED {problem.code}: {problem.message}")
     verdict = "OK" if report.ok else f"FAILED ({len(report.problems)} problems)"
     seeds = len(report.seeds) if report.seed_total is None else report.seed_total
     shards = f" in {len(report.shards)} shards" if report.shards else ""
-    _say(f"{report.manifest}: {seeds} seeds{shards}, {report.records_checked} "
+    say(f"{report.manifest}: {seeds} seeds{shards}, {report.records_checked} "
          f"records read: {verdict}")
 
 
@@ -305,7 +303,7 @@ def extract(
     manifest: Annotated[Path, typer.Argument(readable=False, help="The snapshot's manifest.")],
     to: Annotated[Path, typer.Option("--to", help="Folder to restore the seeds into.")],
     names: Annotated[Optional[list[str]], typer.Argument(help="Seeds to restore (default: all).")] = None,
-    warc: Annotated[Optional[Path], typer.Option(readable=False, help="The WARC file (or its folder), if not beside the manifest.")] = None,
+    warc: Annotated[Optional[Path], typer.Option(readable=False, help=WARC_HELP)] = None,
     force: Annotated[bool, typer.Option(help="Replace existing files that differ.")] = False,
     max_bytes: Annotated[Optional[str], typer.Option(help="Refuse, before writing, seeds that hold more than this (10GiB, 500MiB, …). Without it, only more than --to's file system has free is refused.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
@@ -315,6 +313,9 @@ def extract(
     Before anything is written, the seeds' sizes are added up from the manifest: more than
     --max-bytes, or more than --to's file system has free, is refused (a revisit costs a few
     hundred bytes in the WARC and its whole size on disk).
+
+    A revisit's bytes come from the earlier batch's WARC file, beside its manifest or in the
+    `--warc` folder; a `--warc` file stands for this manifest's own WARC only, as for verify.
 
     Example: archiver extract manifests/cac-voice-social-2021.manifest.json --to restored
     """
@@ -327,7 +328,7 @@ def extract(
         _say(f"{to}: {len(restored)} seeds, {sum(item.size for item in restored)} bytes")
         for item in restored:
             note = " (already there)" if item.unchanged else ""
-            _say(f"{item.location}: {item.size} bytes{note}")
+            say(f"{item.location}: {item.size} bytes{note}")
 
 
 @app.command()
@@ -344,16 +345,16 @@ def show(
     document = link.document
     batch = document["batch"]
     if as_json:
-        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        say_json(document)
         return
-    _say(f"{batch['title'] or batch['id']}")
-    _say(f"batch {batch['id']}, packaged {document['packaged']} by "
+    say(f"{batch['title'] or batch['id']}")
+    say(f"batch {batch['id']}, packaged {document['packaged']} by "
                f"{document['generator']['name']} {document['generator']['version']}")
-    _say(f"snapshot {document['snapshot_id']}")
+    say(f"snapshot {document['snapshot_id']}")
     if batch["creators"]:
-        _say(f"creators: {'; '.join(batch['creators'])}")
+        say(f"creators: {'; '.join(batch['creators'])}")
     if batch["license"]:
-        _say(f"license: {batch['license']}")
+        say(f"license: {batch['license']}")
     _print_history(link)
     _print_events(link)
     if is_root(document):
@@ -362,12 +363,13 @@ def show(
     for seed in document["seeds"]:
         captured = seed["captured"]["value"]
         duplicate = _duplicate(seed, document["batch"]["id"])
-        _say(f"\n{seed['path']}  ({seed['bytes']} bytes, {seed['content_type']}{duplicate})")
+        say("")
+        say(f"{seed['path']}  ({seed['bytes']} bytes, {seed['content_type']}{duplicate})")
         if seed["title"]:
-            _say(f"  title:    {seed['title']}")
-        _say(f"  language: {_language(seed)}")
-        _say(f"  source:   {seed['source']}")
-        _say(f"  captured: {captured}")
+            say(f"  title:    {seed['title']}")
+        say(f"  language: {_language(seed)}")
+        say(f"  source:   {seed['source']}")
+        say(f"  captured: {captured}")
 
 
 def _duplicate(seed: SeedEntry, batch_id: str) -> str:
@@ -381,23 +383,23 @@ def _duplicate(seed: SeedEntry, batch_id: str) -> str:
 def _print_history(newest: Link) -> None:
     if newest.document["previous"] is None:
         return
-    _say("history (newest first):")
+    say("history (newest first):")
     try:
         links = chain_of(newest)
     except ArchiverError as err:
-        _say(f"  chain broken: {err}")
+        say(f"  chain broken: {err}")
         return
     for link in links:
         older = link.document
-        _say(f"  {link.batch_id}: packaged {older['packaged']}, {_seed_count(older)} seeds, "
+        say(f"  {link.batch_id}: packaged {older['packaged']}, {_seed_count(older)} seeds, "
                    f"snapshot {older['snapshot_id']} ({link.path.name})")
 
 
 def _print_shards(root: RootManifest) -> None:
-    _say(f"sharded: {root['seed_count']} seeds in {len(root['shards'])} shards (plan "
+    say(f"sharded: {root['seed_count']} seeds in {len(root['shards'])} shards (plan "
          f"{root['plan']['name']}); show a shard's manifest for its seeds")
     for shard in root["shards"]:
-        _say(f"  {shard['manifest']}: {shard['seeds']} seeds, {shard['warc_file']} "
+        say(f"  {shard['manifest']}: {shard['seeds']} seeds, {shard['warc_file']} "
              f"({shard['warc_bytes']} bytes)")
 
 
@@ -411,15 +413,15 @@ def _print_events(link: Link) -> None:
     """The events log, oldest first, with the newest line's sha256 (which pins the log)."""
     history = read_log(log_path(link.path), manifest_sha256=link.sha256)
     if history is None:
-        _say(f"events: none ({log_path(link.path).name} is not there)")
+        say(f"events: none ({log_path(link.path).name} is not there)")
         return
-    _say(f"events ({history.path.name}, newest line {history.head}):")
+    say(f"events ({history.path.name}, newest line {history.head}):")
     for event in history.events:
         problems = f" ({', '.join(event['problems'])})" if event["problems"] else ""
-        _say(f"  {event['seq']:>3}  {event['date']}  {event['type']}: {event['outcome']}{problems}"
+        say(f"  {event['seq']:>3}  {event['date']}  {event['type']}: {event['outcome']}{problems}"
              f"  [{event['agent'].get('name')} {event['agent'].get('version')}] {event['detail']}")
     for damage in history.damage:
-        _say(f"  DAMAGED {damage.code}: {damage.where}: {damage.message}")
+        say(f"  DAMAGED {damage.code}: {damage.where}: {damage.message}")
 
 
 def _language(seed: SeedEntry) -> str:
@@ -456,7 +458,7 @@ def cite(
 
     text = citation(manifest, fmt)
     if out is None:
-        typer.echo(text, nl=False)  # the citation itself, byte for byte
+        say_lines(text)  # the citation itself, byte for byte
     else:
         write_atomically(out, text.encode())
 
@@ -476,7 +478,7 @@ def sign(
     from archiver.share.signing import sign_manifest
 
     signature = sign_manifest(manifest, key=key, out=out)
-    _say(f"signature: {signature}")
+    say(f"signature: {signature}")
     if record:
         _recorded(record_event(manifest, "digital signature generation", date=_now(),
                                detail=f"SSH signature {signature.name}, namespace archiver"),
@@ -490,10 +492,13 @@ def export(
     wacz: Annotated[Optional[Path], typer.Option(help="Write a WACZ (for ReplayWeb.page, pywb) here.")] = None,
     cdxj: Annotated[Optional[Path], typer.Option(help="Write the CDXJ index of the WARC here.")] = None,
     jsonl: Annotated[Optional[Path], typer.Option(help="Write one JSON line per seed (text and provenance) here.")] = None,
-    warc: Annotated[Optional[Path], typer.Option(help="The WARC file (or its folder), if not beside the manifest.")] = None,
+    warc: Annotated[Optional[Path], typer.Option(readable=False, help=WARC_HELP)] = None,
     record: Annotated[bool, typer.Option("--record", help="Append the export, dated now, to the snapshot's events log.")] = False,
 ) -> None:
     """Export a snapshot for other tools; byte-reproducible, read from the WARC and checked.
+
+    `--warc` means what it means to verify and extract: a folder of the chain's WARC files, or
+    a file in place of this manifest's one WARC.
 
     Example: archiver export manifests/cac-voice-social-2021.manifest.json --wacz snapshot.wacz
     """
@@ -501,7 +506,7 @@ def export(
 
     written = export_snapshot(manifest, wacz=wacz, cdxj_out=cdxj, jsonl=jsonl, warc=warc)
     for path in written:
-        _say(f"wrote {path}")
+        say(f"wrote {path}")
     if record:
         _recorded(record_event(manifest, "exporting", date=_now(),
                                detail="wrote " + ", ".join(path.name for path in written)),
@@ -514,12 +519,12 @@ def _now() -> str:
 
 
 def _recorded(event: dict[str, Any], manifest: Path) -> None:
-    _say(f"recorded: {event['type']}, event {event['seq']} of {log_path(manifest)}")
+    say(f"recorded: {event['type']}, event {event['seq']} of {log_path(manifest)}")
 
 
 def version_callback(value: bool) -> None:
     if value:
-        _say(f"archiver {__version__}")
+        say(f"archiver {__version__}")
         raise typer.Exit()
 
 

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import codecs
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import charset_normalizer
+if TYPE_CHECKING:  # imported by `_detected`: verify checks charsets here and detects none
+    import charset_normalizer
 
 # How an encoding was found, and how sure that is: the words the manifest uses.
 METHODS = ("bom", "utf-8", "detected", "declared", "binary")
@@ -311,6 +313,8 @@ def _detected(sample: bytes, *, wide_only: bool) -> EncodingResult:
     answer at all until the partial character is dropped. With `wide_only` (the sample has
     NUL bytes) only UTF-16/32 counts as text: in any other charset NUL means binary.
     """
+    import charset_normalizer
+
     for cut in range(MAX_CUT + 1):
         best = charset_normalizer.from_bytes(sample[: len(sample) - cut]).best()
         if best is None:

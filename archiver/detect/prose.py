@@ -100,9 +100,9 @@ def _by_name(name: str) -> str | None:
 
 def _code_shaped(text: str, *, lines_kept: bool) -> bool:
     sample = text[:SHAPE_SAMPLE]
+    letters, cjk, marks = _counts(sample)
     # A Han or kana character weighs as three letters, as in language detection.
-    letters = len(_NOT_LETTERS.sub("", sample)) + (CJK_WEIGHT - 1) * len(_NOT_CJK.sub("", sample))
-    marks = sum(map(sample.count, _CODE_CHARACTERS))
+    letters += (CJK_WEIGHT - 1) * cjk
     share = marks / max(1, letters + marks)
     if share >= MAX_CODE_SHARE:
         return True
@@ -111,3 +111,26 @@ def _code_shaped(text: str, *, lines_kept: bool) -> bool:
     lines = [line.rstrip() for line in sample.splitlines() if line.strip()]
     ends = sum(1 for line in lines if line[-1] in ";{}),[(")
     return ends >= MAX_CODE_LINE_ENDS * max(1, len(lines))
+
+
+def _counts(sample: str) -> tuple[int, int, int]:
+    r"""The letters (as `[^\W\d_]` finds them), Han and kana characters, and code characters of
+    `sample`. The ASCII ones are counted on its UTF-8 bytes (the letters there are A-Z and a-z),
+    the regular expressions run only over the rest: a pass of them over all of a seed's 8,000
+    characters took 0.4 ms, as long as its language detection."""
+    data = sample.encode("utf-8", "surrogatepass")
+    wide = data.translate(None, _ASCII).decode("utf-8", "surrogatepass")
+    letters = len(data) - len(data.translate(None, _ASCII_LETTERS))
+    marks = len(data) - len(data.translate(None, _CODE_BYTES))
+    if wide:
+        return (letters + len(_NOT_LETTERS.sub("", wide)), len(_NOT_CJK.sub("", wide)), marks)
+    return letters, 0, marks
+
+
+_ASCII = bytes(range(128))
+
+
+_ASCII_LETTERS = bytes(range(ord("A"), ord("Z") + 1)) + bytes(range(ord("a"), ord("z") + 1))
+
+
+_CODE_BYTES = _CODE_CHARACTERS.encode("ascii")

@@ -34,7 +34,7 @@ from archiver.errors import (
     OutputExistsError,
 )
 from archiver.manifest.chain import chain_of, content_record, earlier_links
-from archiver.manifest.files import warc_location
+from archiver.manifest.files import WarcPlace
 from archiver.manifest.loader import Link, load_manifest
 from archiver.manifest.root import is_root
 from archiver.manifest.types import RecordRef, SeedEntry
@@ -58,17 +58,18 @@ def extract(manifest_path: Path, *, to: Path, warc: Path | None = None,
     manifest is held at a time. Refused before anything is written if the seeds hold more than
     `max_bytes`, or need more than `to`'s file system has free."""
     newest = load_manifest(manifest_path)
+    place = WarcPlace.of(warc, newest.document)
     if is_root(newest.document):
-        return _extract_sharded(newest, to=to, warc=warc, only=only, force=force,
+        return _extract_sharded(newest, to=to, warc=place, only=only, force=force,
                                 max_bytes=max_bytes)
     seeds = {seed["path"]: seed for seed in newest.document["seeds"]}
     wanted = list(seeds) if not only else only
     _check_names(newest, wanted, set(seeds), to)
     _check_room(newest, to, _Budget.of([seeds[path] for path in wanted], to), max_bytes)
-    return _restore_seeds(newest, chain_of(newest), seeds, wanted, to=to, warc=warc, force=force)
+    return _restore_seeds(newest, chain_of(newest), seeds, wanted, to=to, warc=place, force=force)
 
 
-def _extract_sharded(root: Link, *, to: Path, warc: Path | None, only: list[str] | None,
+def _extract_sharded(root: Link, *, to: Path, warc: WarcPlace, only: list[str] | None,
                      force: bool, max_bytes: int | None) -> list[Restored]:
     found: set[str] = set()
     budget = _Budget(0, 0)
@@ -161,15 +162,14 @@ def _check_room(link: Link, to: Path, budget: _Budget, max_bytes: int | None) ->
 
 
 def _restore_seeds(link: Link, links: list[Link], seeds: dict[str, SeedEntry], wanted: list[str],
-                   *, to: Path, warc: Path | None, force: bool) -> list[Restored]:
+                   *, to: Path, warc: WarcPlace, force: bool) -> list[Restored]:
     targets = [(seeds[path], safe_target(to, path)) for path in wanted]
     to.mkdir(parents=True, exist_ok=True)
     restored = []
     with closing_fd(open_root(to)) as root:
         for seed, target in targets:
             source, folder = content_record(seed, seeds, links)
-            warc_path = warc_location(folder / link.path.name, source["warc_file"],
-                                      warc if folder == link.path.parent else None)
+            warc_path = warc.locate(folder, source["warc_file"])
             restored.append(_restore(seed, source, warc_path, root, target, force))
     return restored
 

@@ -30,6 +30,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
+from archiver.formats.visible import INVISIBLE, escaped, json_escaped
+
 FORMATS = ("cff", "bibtex", "csl-json", "datacite")
 
 
@@ -181,8 +183,8 @@ def _yaml_char(ch: str) -> str:
     code = ord(ch)
     # YAML's printable set, minus the characters it would read as line breaks or a BOM.
     printable = 0x20 <= code <= 0x7E or 0xA0 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
-    if (printable or code >= 0x10000) and code not in (0x2028, 0x2029, 0xFEFF):
-        return ch
+    if (printable or code >= 0x10000) and code != 0xFEFF and not INVISIBLE.match(ch):
+        return ch  # a bidi control is printable to YAML, but not shown raw (see `visible`)
     return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
@@ -234,7 +236,17 @@ def _braced(text: str) -> str:
 
 
 def _tex(text: str) -> str:
-    return "".join(_TEX_ESCAPES.get(ch, ch) for ch in " ".join(text.split()))
+    return "".join(_tex_char(ch) for ch in " ".join(text.split()))
+
+
+def _tex_char(ch: str) -> str:
+    """A TeX special as its command; a control or bidi character (see `visible`) as the visible
+    text of its escape, `\\x1b` or `\\u202e`, which TeX typesets as it reads."""
+    if ch in _TEX_ESCAPES:
+        return _TEX_ESCAPES[ch]
+    if INVISIBLE.match(ch):
+        return _TEX_ESCAPES["\\"] + escaped(ch)[1:]
+    return ch
 
 
 def _csl_json(data: CitationData) -> str:
@@ -303,7 +315,7 @@ def _datacite_rights(licence: str) -> dict[str, str]:
 
 
 def _canonical_json(value: object) -> str:
-    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json_escaped(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)) + "\n"
 
 
 def _provenance(data: CitationData) -> str:

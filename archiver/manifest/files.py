@@ -10,20 +10,49 @@ import errno
 import json
 import os
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from archiver.base.memory import collector_paused
-from archiver.errors import ManifestError
+from archiver.errors import InputError, ManifestError
 
 MAX_SIDECAR = 64 << 10  # one line is ~100 bytes; never read an unbounded file into memory
 
 
-def warc_location(manifest_path: Path, name: str, given: Path | None = None) -> Path:
-    """Where the WARC file `name` of a manifest is: in or at `given` (--warc), else beside it."""
-    if given is not None:
-        return given / name if given.is_dir() else given
-    return manifest_path.with_name(name)
+@dataclass(frozen=True)
+class WarcPlace:
+    """Where every command finds WARC files (`--warc`, one meaning for verify, extract and
+    export): beside their manifests; with a folder given, in it by name first, for every batch
+    of the chain and every shard (one not there is still found beside its manifest); with a file
+    given, that file in place of the manifest's one WARC file (`own`), the chain's other WARC
+    files beside their manifests."""
+
+    given: Path | None = None
+    own: str | None = None  # the WARC name a given file stands for; None for a folder
+
+    @classmethod
+    def of(cls, given: Path | WarcPlace | None, document: Any) -> WarcPlace:
+        """The place for the manifest `document`; a file is refused unless it lists one WARC."""
+        if isinstance(given, WarcPlace):
+            return given
+        if given is None or given.is_dir():
+            return cls(given)
+        names = [entry.get("name") for entry in document.get("warc_files", [])]
+        if len(names) != 1 or not isinstance(names[0], str):
+            raise InputError(f"--warc {given}: a file stands for a manifest's one WARC file, and "
+                             f"this manifest lists {len(names)}: give the folder that holds them")
+        return cls(given, names[0])
+
+    def locate(self, folder: Path, name: str) -> Path:
+        """The WARC file `name` of a manifest in `folder`."""
+        beside = folder / name
+        if self.given is None:
+            return beside
+        if self.own is None:
+            inside = self.given / name
+            return inside if inside.exists() or not beside.exists() else beside
+        return self.given if name == self.own else beside
 
 
 def sidecar_text(name: str, sha256: str) -> str:
@@ -84,14 +113,27 @@ def _open_regular(path: Path) -> BinaryIO:
     return stream
 
 
+class _Fraction(ValueError):
+    """A number with a fraction or an exponent: canonical JSON holds integers only."""
+
+
+def _refuse_fraction(text: str) -> Any:
+    raise _Fraction(text)
+
+
 def parse_manifest(data: bytes) -> dict[str, Any]:
     """Decode manifest bytes; raise ValueError saying why they are not a JSON object.
 
-    The collector is paused meanwhile (see `base.memory`): JSON makes no cycle.
+    A number such as `8272.0` is refused here: JSON Schema counts it an integer, but no snapshot
+    id can be derived over it (canonical JSON holds no floats), so nothing could check it. The
+    collector is paused meanwhile (see `base.memory`): JSON makes no cycle.
     """
     try:
         with collector_paused():
-            document = json.loads(data.decode("utf-8"))
+            document = json.loads(data.decode("utf-8"), parse_float=_refuse_fraction)
+    except _Fraction as err:
+        raise ValueError(f"not a manifest (the number {_short(str(err))} has a fraction or an "
+                         "exponent: a manifest's numbers are integers)") from None
     except UnicodeDecodeError as err:
         raise ValueError(f"not UTF-8 ({err.reason} at byte {err.start})") from None
     except json.JSONDecodeError as err:
@@ -101,3 +143,7 @@ def parse_manifest(data: bytes) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise ValueError("not a JSON object")
     return document
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"

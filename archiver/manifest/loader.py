@@ -27,11 +27,11 @@ from archiver.base.digests import sha256_hex
 from archiver.errors import DamageError
 from archiver.manifest.consistency import inconsistencies
 from archiver.manifest.files import (
+    WarcPlace,
     parse_manifest,
     parse_sidecar,
     read_manifest_bytes,
     read_sidecar,
-    warc_location,
 )
 from archiver.manifest.root import is_root, root_errors
 from archiver.manifest.schema import schema_errors
@@ -55,9 +55,9 @@ class Link:
     def batch_id(self) -> str:
         return self.document["batch"]["id"]
 
-    def warc_path(self, name: str, given: Path | None = None) -> Path:
-        """A WARC the manifest names: beside the manifest, or in/at `given`."""
-        return warc_location(self.path, name, given)
+    def warc_path(self, name: str, place: WarcPlace | None = None) -> Path:
+        """A WARC the manifest names: beside the manifest, or where `place` (--warc) says."""
+        return (place or WarcPlace()).locate(self.path.parent, name)
 
 
 @dataclass(frozen=True)

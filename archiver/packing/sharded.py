@@ -20,6 +20,7 @@ from archiver.base.atomic import write_atomically, write_bytes
 from archiver.base.dates import parse_timestamp, warc_timestamp
 from archiver.base.digests import sha256_hex
 from archiver.base.executors import Executor
+from archiver.detect.pronom import shared
 from archiver.errors import OutputError, OutputExistsError
 from archiver.formats.canonical_json import pretty
 from archiver.manifest.chain import previous_entry
@@ -88,6 +89,8 @@ def pack_sharded(table: SeedTable, *, out_dir: Path, packaged: datetime, limits:
         executor.map(digest_shard, [(job, shard.index) for shard in shards], label="digests")
         buckets = executor.map(join_bucket, [(job, prefix) for prefix in names.buckets()],
                                label="revisits")
+        if executor.name == "local":
+            shared()  # one Siegfried for every worker, started before they fork
         outcomes = executor.map(pack_shard, [(job, shard.index) for shard in shards],
                                 label="pack")
         result = _write_root(job, plan, outcomes, buckets, history)

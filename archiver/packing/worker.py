@@ -26,6 +26,7 @@ from archiver.detect.described import DocumentText
 from archiver.detect.disagreements import warnings_for
 from archiver.detect.encoding import EncodingResult
 from archiver.detect.findings import Findings, detect
+from archiver.detect.pronom import shared
 from archiver.errors import ArchiverError, IndexFileError
 from archiver.formats.canonical_json import compact
 from archiver.manifest.document import seed_entry
@@ -209,6 +210,7 @@ def composed(context: Context, seeds: list[tuple[SeedFile, Row]], *,
         for chunk in chunks(seeds):
             yield from compose_chunk(context, chunk)
         return
+    shared()  # one Siegfried for every worker, started before they fork
     # The plan's rows out of the collector's sight, here and in the workers that inherit them.
     with held_data_frozen(), process_pool(jobs) as pool:
         for done in in_order(pool, functools.partial(compose_chunk, context), chunks(seeds),

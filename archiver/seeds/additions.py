@@ -33,6 +33,7 @@ from archiver.base.pool import default_jobs, in_order, process_pool
 from archiver.base.uris import check_header_value, encoded_path
 from archiver.detect.findings import Findings, detect
 from archiver.detect.language import NO_LANGUAGE, UNDETERMINED, normalize_tag
+from archiver.detect.pronom import shared
 from archiver.detect.subtags import tag_problem
 from archiver.errors import IndexFileError, InputError, SeedError
 from archiver.seeds.folder import find_seeds
@@ -163,6 +164,7 @@ def _describe_all(seeds: list[SeedFile], jobs: int,
     if jobs == 1 or len(seeds) < POOL_FROM:
         yield from _counted(map(_describe, seeds), len(seeds), on_progress)
         return
+    shared()  # one Siegfried for every worker, started before they fork
     with process_pool(jobs) as pool:
         yield from _counted(in_order(pool, _describe, seeds, jobs=jobs), len(seeds), on_progress)
 

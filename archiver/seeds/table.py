@@ -30,6 +30,11 @@ CREATE TABLE rows (path TEXT PRIMARY KEY, line INTEGER NOT NULL, text TEXT NOT N
 CREATE TABLE files (path TEXT PRIMARY KEY, size INTEGER NOT NULL, fold TEXT NOT NULL);
 """
 _BATCH_INSERTS = 5_000
+# SQLite's page cache, which also bounds its sorter (GROUP BY, ORDER BY without an index) before
+# it spills to a temporary file: 1 MiB, so this process's memory is the same for 10,000 seeds
+# as for 100 million. 16 MiB grew the driver by 22 MiB from 10,000 to 100,000 seeds and saved
+# no CPU time (the table's pages stay in the system's file cache).
+_CACHE_KIB = 1024
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,7 @@ class SeedTable:
         try:
             self._db = sqlite3.connect(os.path.join(self._folder, "plan.sqlite"))
             self._db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
-                                   "PRAGMA cache_size=-16384;" + _SCHEMA)
+                                   f"PRAGMA cache_size=-{_CACHE_KIB};" + _SCHEMA)
             self.head = _read_rows(self.index_path, self._db)
             skipped: dict[str, str] | None = {} if skip_bad_links else None
             _read_files(seeds_dir, self._db, skipped)

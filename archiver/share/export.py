@@ -16,6 +16,7 @@ from pathlib import Path
 from archiver.base.atomic import write_atomically, writing_atomically
 from archiver.errors import InputError
 from archiver.manifest.chain import chain_of, content_record
+from archiver.manifest.files import WarcPlace
 from archiver.manifest.loader import Link, load_manifest
 from archiver.manifest.root import is_root
 from archiver.share.alias import aliases
@@ -38,7 +39,8 @@ def export(manifest_path: Path, *, wacz: Path | None = None, cdxj_out: Path | No
         first = document["shards"][0]["manifest"]  # type: ignore[typeddict-item]
         raise InputError(f"{manifest_path}: is the root of a sharded snapshot, which is exported "
                          f"shard by shard: give its shard manifests ({first}, …)")
-    warcs = [(w["name"], loaded.warc_path(w["name"], warc), w["sha256"])
+    place = WarcPlace.of(warc, document)
+    warcs = [(w["name"], loaded.warc_path(w["name"], place), w["sha256"])
              for w in document.get("warc_files", [])]
     entries = _index(warcs)  # also checks each WARC's sha256 before anything is written
     written = []
@@ -47,12 +49,12 @@ def export(manifest_path: Path, *, wacz: Path | None = None, cdxj_out: Path | No
         written.append(cdxj_out)
     if wacz:
         links = chain_of(loaded)
-        earlier = _earlier_warcs(links)
+        earlier = _earlier_warcs(links, place)
         _write_wacz(wacz, links, warcs + earlier, entries + _index(earlier))
         written.append(wacz)
     if jsonl:
         with writing_atomically(jsonl) as stream:
-            write_json_lines(stream, document, lambda name: loaded.warc_path(name, warc),
+            write_json_lines(stream, document, lambda name: loaded.warc_path(name, place),
                              chain_of(loaded))
         written.append(jsonl)
     return written
@@ -69,7 +71,7 @@ def _write_wacz(out: Path, links: list[Link], warcs: Warcs, entries: list[Entry]
     write_wacz(out, document=document, warcs=warcs, entries=entries, aliases=found, pages=pages)
 
 
-def _earlier_warcs(links: list[Link]) -> Warcs:
+def _earlier_warcs(links: list[Link], place: WarcPlace) -> Warcs:
     """The other WARC files this manifest's revisits need, as their own manifests record them: an
     earlier batch's, or a sharded batch's (this one's sibling shards too), which its root lists."""
     by_manifest = {link.path.name: link for link in links[1:]}
@@ -80,11 +82,11 @@ def _earlier_warcs(links: list[Link]) -> Warcs:
         if link is None and "shard" in links[0].document:
             link = links[1]  # a sibling shard: the shard's root follows it in its chain
         if link is not None and is_root(link.document):
-            found += [(name, link.warc_path(name), shard["warc_sha256"])
+            found += [(name, link.warc_path(name, place), shard["warc_sha256"])
                       for shard in link.document["shards"]  # type: ignore[typeddict-item]
                       if shard["warc_file"] == name]
             continue
-        found += [(name, link.warc_path(name), entry["sha256"])
+        found += [(name, link.warc_path(name, place), entry["sha256"])
                   for entry in by_manifest[dependency["manifest"]].document["warc_files"]
                   if entry["name"] == name]
     return found

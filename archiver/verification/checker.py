@@ -22,9 +22,9 @@ from archiver.errors import ArchiverError
 from archiver.manifest.chain import earlier_links
 from archiver.manifest.events import log_path, read_log
 from archiver.manifest.files import (
+    WarcPlace,
     parse_manifest,
     read_manifest_bytes,
-    warc_location,
 )
 from archiver.manifest.loader import Link, sidecar_path, sidecar_state
 from archiver.manifest.root import is_root
@@ -63,8 +63,9 @@ def verify(manifest_path: Path, *, warc: Path | None = None, fast: bool = False,
     report, links = _verify_one(manifest_path, warc=warc, fast=fast, jobs=jobs, executor=executor,
                                 seeds_dir=seeds_dir, signed=signed)
     document = links[0].document if links else None
-    for link in links[1:]:
-        earlier, _ = _verify_one(link.path, warc=None, fast=fast, jobs=jobs, follow=False,
+    place = WarcPlace.of(warc, document) if links else WarcPlace()
+    for link in links[1:]:  # each earlier batch's WARC: in a --warc folder, else beside it
+        earlier, _ = _verify_one(link.path, warc=place, fast=fast, jobs=jobs, follow=False,
                                  executor=executor, pinned=link.sha256)
         _merge_earlier(report, link, earlier, document)
     if seeds_dir is not None and document is not None and not is_root(document):
@@ -83,7 +84,7 @@ def _check_events(manifest_path: Path, sha256: str | None, report: Report) -> No
         report.add(damage.code, damage.where, damage.message)
 
 
-def _verify_one(manifest_path: Path, *, warc: Path | None, fast: bool, jobs: int,
+def _verify_one(manifest_path: Path, *, warc: Path | WarcPlace | None, fast: bool, jobs: int,
                 follow: bool = True, executor: Executor | None = None,
                 also: tuple[Link, ...] = (), seeds_dir: Path | None = None,
                 signed: Callable[[bytes, Report], None] | None = None,
@@ -120,12 +121,13 @@ def _verify_one(manifest_path: Path, *, warc: Path | None, fast: bool, jobs: int
 
         return verify_root(manifest_path, digest, document, report, fast=fast,
                            executor=executor or LocalExecutor(jobs), follow=follow,
-                           seeds_dir=seeds_dir)
+                           seeds_dir=seeds_dir, warc=warc)
     chain: tuple[list[Link], str] | None = None  # read once: earlier manifests are files too
     if not fast and jobs > 1 and _top_level_valid(document) and worth_workers(document):
         chain = _chain(manifest_path, digest, document, follow, also)
         links, broken = chain
-        if not broken and _proved_whole(manifest_path, warc, document, links, report, jobs):
+        place = WarcPlace.of(warc, document)
+        if not broken and _proved_whole(manifest_path, place, document, links, report, jobs):
             report.seeds = [seed["path"] for seed in document["seeds"]]
             check_links(document, report, str(manifest_path))
             return report, links
@@ -140,9 +142,10 @@ def _verify_one(manifest_path: Path, *, warc: Path | None, fast: bool, jobs: int
     if broken:
         report.add("chain-broken", str(manifest_path), broken)
     expected = manifest_expected(document, report, str(manifest_path), links)
+    place = WarcPlace.of(warc, document)
     for warc_entry in document["warc_files"]:
         name = warc_entry["name"]
-        path = warc_location(manifest_path, name, warc)
+        path = place.locate(manifest_path.parent, name)
         _check_warc(path, warc_entry, [e for e in expected if e.warc_file == name], report, fast)
     return report, links
 
@@ -166,7 +169,7 @@ def _chain(manifest_path: Path, digest: str, document: Manifest, follow: bool,
     return links, ""
 
 
-def _proved_whole(manifest_path: Path, warc: Path | None, document: Manifest,
+def _proved_whole(manifest_path: Path, place: WarcPlace, document: Manifest,
                   links: list[Link], report: Report, jobs: int) -> bool:
     """True if the seeds' entries meet the schema and agree with the snapshot id, and worker
     processes found every record exactly as the manifest says. Otherwise nothing is reported
@@ -181,7 +184,7 @@ def _proved_whole(manifest_path: Path, warc: Path | None, document: Manifest,
     if trial.problems or len(document["warc_files"]) != 1:
         return False
     entry = document["warc_files"][0]
-    path = warc_location(manifest_path, entry["name"], warc)
+    path = place.locate(manifest_path.parent, entry["name"])
     try:
         if not stat.S_ISREG(path.stat().st_mode):
             return False

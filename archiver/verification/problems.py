@@ -7,7 +7,8 @@ are drawn from (and tested against) this list, so the three cannot drift apart.
 from __future__ import annotations
 
 PROBLEMS: dict[str, str] = {
-    "manifest-unreadable": "the manifest is not a UTF-8 JSON object",
+    "manifest-unreadable": "the manifest is not a UTF-8 JSON object, or holds a number that is "
+                           "not an integer",
     "manifest-schema": "the manifest breaks its JSON Schema",
     "manifest-inconsistent": "manifest fields disagree with each other (offsets that do not tile "
                              "the WARC, record counts, ids, target or source URIs that do not "

@@ -20,7 +20,7 @@ from archiver.base.executors import Executor
 from archiver.errors import ArchiverError
 from archiver.manifest.chain import earlier_links
 from archiver.manifest.digest_index import LineSum, Stored, bucket_name, bucket_prefixes
-from archiver.manifest.files import read_manifest_bytes, read_sidecar, sidecar_entries
+from archiver.manifest.files import WarcPlace, read_manifest_bytes, read_sidecar, sidecar_entries
 from archiver.manifest.loader import Link, Sidecar, load_manifest, sidecar_path
 from archiver.manifest.root import root_errors, root_snapshot_id
 from archiver.manifest.types import Manifest, RootManifest, main_ref
@@ -33,6 +33,7 @@ class RootJob:
     root: Link
     fast: bool
     seeds_dir: str | None = None  # verify --seeds: each shard compares its seeds' files
+    warc: WarcPlace | None = None  # verify --warc: a folder holding the shards' WARC files
 
 
 @dataclass
@@ -48,8 +49,8 @@ class ShardCheck:
 
 
 def verify_root(path: Path, digest: str, document: RootManifest, report: Report, *,
-                fast: bool, executor: Executor, follow: bool,
-                seeds_dir: Path | None = None) -> tuple[Report, list[Link]]:
+                fast: bool, executor: Executor, follow: bool, seeds_dir: Path | None = None,
+                warc: Path | WarcPlace | None = None) -> tuple[Report, list[Link]]:
     errors = root_errors(document)
     for error in errors:
         report.add("manifest-schema", str(path), f"root manifest breaks its schema {error}")
@@ -63,7 +64,8 @@ def verify_root(path: Path, digest: str, document: RootManifest, report: Report,
         except ArchiverError as err:
             report.add("chain-broken", str(path), str(err))
     _check_root(path, document, report)
-    job = RootJob(root, fast, None if seeds_dir is None else str(seeds_dir))
+    job = RootJob(root, fast, None if seeds_dir is None else str(seeds_dir),
+                  WarcPlace.of(warc, document))  # a file is refused: a root lists no WARC
     checks = executor.map(verify_shard, [(job, i) for i in range(len(document["shards"]))],
                           label="verify-shards")
     buckets = document["index"]["buckets"]
@@ -164,7 +166,7 @@ def verify_shard(task: tuple[RootJob, int]) -> ShardCheck:
                                 f"shard {index}'s manifest is not the one the root records "
                                 f"(sha256 {sha256_hex(data)}, root: {entry['sha256']})"))
     del data
-    report, links = _verify_one(path, warc=None, fast=job.fast, jobs=1, follow=True,
+    report, links = _verify_one(path, warc=job.warc, fast=job.fast, jobs=1, follow=True,
                                 also=(job.root,))
     stem = path.name.removesuffix(".manifest.json")  # every problem names its shard
     problems += [problem if stem in problem.where else

@@ -1,0 +1,116 @@
+"""PRONOM identification through Siegfried's own process gives Siegfried's own answers.
+
+The reference is pygfried run directly on each file's path, in a separate process (this one
+must never start Go's runtime: a pool forked after it would deadlock). The files are real ones
+nobody here wrote (/usr/share/doc: text, gzip, HTML, PDF, PNG, …) and containers Siegfried
+tells apart by their members (OOXML, OpenDocument, EPUB, a plain ZIP), which it can only name
+by reading the whole archive's directory.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from conftest import make_seeds
+
+from archiver.detect.pronom import identify
+
+DOC = Path("/usr/share/doc")
+SAMPLE = 400  # files of /usr/share/doc, spread through it
+
+REFERENCE = """
+import json, sys
+import pygfried
+scanner = pygfried.Scanner()
+print(json.dumps([scanner.identify(path) or "UNKNOWN" for path in sys.argv[1:]]))
+"""
+
+_CONTAINERS = {
+    "report.docx": {"[Content_Types].xml": '<?xml version="1.0"?><Types xmlns="http://schemas.'
+                    'openxmlformats.org/package/2006/content-types"><Override PartName="/word/'
+                    'document.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+                    'wordprocessingml.document.main+xml"/></Types>',
+                    "_rels/.rels": "<Relationships/>",
+                    "word/document.xml": "<w:document/>"},
+    "sheet.xlsx": {"[Content_Types].xml": "<Types/>", "_rels/.rels": "<Relationships/>",
+                   "xl/workbook.xml": "<workbook/>"},
+    "text.odt": {"mimetype": "application/vnd.oasis.opendocument.text",
+                 "content.xml": "<office:document-content/>",
+                 "META-INF/manifest.xml": "<manifest:manifest/>"},
+    "book.epub": {"mimetype": "application/epub+zip",
+                  "META-INF/container.xml": "<container/>"},
+    "plain.zip": {"notes.txt": "Some notes in a plain archive.\n"},
+}
+
+
+def _containers(folder: Path) -> list[Path]:
+    made = []
+    for name, members in _CONTAINERS.items():
+        path = folder / name
+        with zipfile.ZipFile(path, "w") as archive:
+            for member, text in members.items():  # "mimetype" first and stored, as ODF wants
+                archive.writestr(member, text, compress_type=zipfile.ZIP_STORED
+                                 if member == "mimetype" else zipfile.ZIP_DEFLATED)
+        made.append(path)
+    return made
+
+
+def _real_files() -> list[Path]:
+    found = sorted(p for p in DOC.rglob("*") if p.is_file() and not p.is_symlink())
+    assert len(found) >= SAMPLE, f"{DOC}: fewer than {SAMPLE} files to test with"
+    step = len(found) / SAMPLE
+    return [found[int(i * step)] for i in range(SAMPLE)]
+
+
+def _reference(paths: list[Path]) -> list[str]:
+    done = subprocess.run([sys.executable, "-I", "-c", REFERENCE, *map(str, paths)],
+                          capture_output=True, text=True, timeout=300, check=True)
+    return json.loads(done.stdout)
+
+
+def test_identifiers_are_siegfrieds_own_on_real_files_and_containers(tmp_path: Path):
+    paths = _real_files() + _containers(tmp_path)
+    expected = _reference(paths)
+    found = [identify(str(path)).pronom for path in paths]
+    wrong = [(str(p), e, f) for p, e, f in zip(paths, expected, found) if e != f]
+    assert not wrong, wrong[:10]
+    assert len(set(found)) >= 10  # the sample is varied: text, gzip, HTML, PDF, containers, …
+    # told apart by their members: OOXML Word, EPUB, and a plain ZIP
+    assert {"fmt/412", "fmt/483", "x-fmt/263"} <= set(found[-len(_CONTAINERS):])
+
+
+PACK_AND_LOOK = """
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import archiver
+
+if __name__ == "__main__":
+    archiver.pack(Path(sys.argv[1]), out_dir=Path(sys.argv[2]), jobs=2,
+                  packaged=datetime(2026, 12, 2, tzinfo=timezone.utc))
+    maps = Path("/proc/self/maps").read_text()
+    print("pygfried" in sys.modules or "pygfried" in maps)
+"""
+
+
+def test_a_pack_never_loads_go_in_its_own_process(tmp_path: Path):
+    """Siegfried answers from its own process: the packing process never maps pygfried, and
+    every seed still has its identifier."""
+    files = {f"note-{n}.txt": f"Note {n}: a plain English sentence or two.\n".encode()
+             for n in range(6)}
+    files["README.gz"] = (Path("/usr/share/doc/bash") / "README.gz").read_bytes()
+    seeds = make_seeds(tmp_path / "seeds", files)
+    script = tmp_path / "pack_and_look.py"
+    script.write_text(PACK_AND_LOOK)
+    done = subprocess.run([sys.executable, script, seeds, tmp_path / "out"], check=False,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False"]
+    manifest = json.loads(next((tmp_path / "out").glob("*.manifest.json")).read_text())
+    formats = {seed["path"]: seed["format"]["pronom"] for seed in manifest["seeds"]}
+    assert formats["README.gz"] == "x-fmt/266" and formats["note-0.txt"] == "x-fmt/111"
