@@ -325,7 +325,7 @@ def extract(
     restored = extract_seeds(manifest, to=to, warc=warc, only=names or None, force=force,
                              max_bytes=limit)
     if not quiet:
-        _say(f"{to}: {len(restored)} seeds, {sum(item.size for item in restored)} bytes")
+        say(f"{to}: {len(restored)} seeds, {sum(item.size for item in restored)} bytes")
         for item in restored:
             note = " (already there)" if item.unchanged else ""
             say(f"{item.location}: {item.size} bytes{note}")
