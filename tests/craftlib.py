@@ -1,11 +1,12 @@
 """Crafted snapshots, as an attacker who can write the manifest, its sidecar and the WARC makes
 them: `repack` changes the manifest, then rebuilds the WARC with archiver's own record builders
 and fixes every field that follows from the others (record ids, offsets, lengths, digests, the
-snapshot id, the sidecar; the events log, which names the old bytes, goes), so that only what
-the change itself says is false."""
+snapshot id, the sidecar, a link's record and digests from its target; the events log, which
+names the old bytes, goes), so that only what the change itself says is false."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -38,6 +39,10 @@ def repack(snap: Snapshot, change: Callable[[dict[str, Any]], None], *,
     document = snap.document
     contents = [_content(snap, document, seed) for seed in document["seeds"]]
     change(document)
+    for index, seed in enumerate(document["seeds"]):
+        if "link" in seed:  # a link's block is its target, so its record and digests follow it
+            contents[index] = os.fsencode(seed["link"]["target"])
+            seed["bytes"], seed["sha256"] = len(contents[index]), sha256_hex(contents[index])
     entry = document["warc_files"][0]
     with open(snap.warc, "wb") as stream:
         out = WarcOutput(stream, Deflate.named(DEFAULT))

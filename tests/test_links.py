@@ -15,8 +15,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from craftlib import repack
+from faultlib import Snapshot
 
 from archiver.manifest.identity import snapshot_id
+from archiver.manifest.loader import load_manifest
 from conftest import DATE, assert_one_line_error, make_seeds, pack, run
 from warcio.archiveiterator import ArchiveIterator
 
@@ -196,6 +199,43 @@ def test_verify_and_extract_refuse_a_manifest_link_that_leads_outside(linked, tm
     # included, so the changed target makes the manifest disagree with itself (review L9).
     assert_one_line_error(extracted, 1, linked.name, "manifest disagrees with itself", "here")
     assert not (tmp_path / "to" / "here").is_symlink()
+
+
+# Targets a crafted manifest may give a link, consistent with its record (craftlib rebuilds the
+# record, digests and ids from the entry, so the one loader takes the manifest): each leads out
+# of --to or loops only when resolved over the manifest's entries, which is extract's own check.
+CRAFTED_TARGETS = {
+    "up": ("here", "..", "leaves the seeds folder"),
+    "absolute": ("here", "/etc", "leaves the seeds folder"),
+    "through a link": ("here", "other/docs/../../..", "leaves the seeds folder"),
+    "a link to itself": ("chain.txt", "chain.txt", "loops"),
+    "two links in a loop": ("chain.txt", "through.txt", "loops"),
+}
+
+
+@pytest.mark.parametrize("case", CRAFTED_TARGETS)
+def test_extract_itself_refuses_a_crafted_link_the_loader_takes(linked, tmp_path, case):
+    name, target, reason = CRAFTED_TARGETS[case]
+
+    def retarget(document: dict) -> None:
+        for seed in document["seeds"]:
+            if seed["path"] == name:
+                seed["link"]["target"] = target
+            if case == "two links in a loop" and seed["path"] == "through.txt":
+                seed["link"]["target"] = "chain.txt"
+
+    snap = Snapshot(linked.parent, linked, linked.with_name(linked.name + ".sha256"),
+                    linked.with_name("test-batch.warc.gz"))
+    repack(snap, retarget)
+    load_manifest(linked)  # the loader takes it: nothing in it disagrees with itself
+    verified = run("verify", linked, "--json")
+    assert verified.returncode == 1
+    assert {p["code"] for p in json.loads(verified.stdout)["problems"]} == {"link-target"}
+    to = tmp_path / "to"
+    for only in ([name], []):
+        extracted = run("extract", linked, "--to", to, *only)
+        assert_one_line_error(extracted, 2, f"refusing to restore the link {name!r}", reason)
+        assert not to.exists()
 
 
 def test_a_copy_of_usr_share_doc_with_its_links_round_trips(tmp_path):

@@ -6,6 +6,7 @@ agree (`manifest/consistency.py`). verify re-derives the same fields and names e
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import shutil
@@ -19,7 +20,9 @@ from faultlib import Snapshot
 import archiver
 from archiver.formats.canonical_json import pretty
 from archiver.manifest import chain
-from archiver.verification import parallel
+from archiver.manifest.events import log_path
+from archiver.manifest.identity import snapshot_id
+from archiver.verification import checker, parallel
 
 
 def snapshot_of(manifest: Path) -> Snapshot:
@@ -108,7 +111,6 @@ def test_export_refuses_titles_the_warc_does_not_hold(tmp_path: Path):
     document = json.loads(manifest.read_text())
     document["seeds"][0]["title"] = "Retracted: this document is a forgery"
     document["batch"]["title"] = "Attacker title"
-    from archiver.manifest.identity import snapshot_id
 
     document["snapshot_id"] = snapshot_id(document)
     write_signed(manifest, document)
@@ -194,3 +196,44 @@ def test_pack_refuses_a_previous_manifest_name_up_front(tmp_path: Path):
     assert_one_line_error(result, 2, "Copy One.json", "manifest name")
     assert not list(manifest.parent.glob("batch-new*")) and not list(
         manifest.parent.glob(".*partial"))
+
+
+# -- I1: gzip headers with optional fields ---------------------------------------------------------
+
+def _with_optional_fields(member: bytes) -> bytes:
+    """The member with FEXTRA (4 KiB of hidden bytes) and FCOMMENT added to its gzip header."""
+    assert member[:4] == b"\x1f\x8b\x08\x00"
+    extra = b"hidden bytes outside every record " * 120
+    return (member[:3] + bytes([0x04 | 0x10]) + member[4:10] + len(extra).to_bytes(2, "little")
+            + extra + b"a comment\x00" + member[10:])
+
+
+def test_a_gzip_header_with_optional_fields_is_damage_however_verify_runs(tmp_path, monkeypatch):
+    """Someone who writes the manifest adds FEXTRA and FCOMMENT to a seed's resource member and
+    records its new sha256 and length, the next record's offset and the WARC's size and sha256:
+    gzip and warcio still read it, but the bytes belong to no record, so verify (one core and
+    the workers alike) and extract refuse it."""
+    manifest = packed_chain(tmp_path, 1)[0]
+    snap = snapshot_of(manifest)
+    document = snap.document
+    resource, metadata = document["seeds"][0]["records"]
+    data = snap.warc.read_bytes()
+    start, end = resource["offset"], resource["offset"] + resource["length"]
+    member = _with_optional_fields(data[start:end])
+    assert gzip.decompress(member) == gzip.decompress(data[start:end])
+    data = data[:start] + member + data[end:]
+    snap.warc.write_bytes(data)
+    metadata["offset"] += len(member) - resource["length"]
+    resource["length"], resource["sha256"] = len(member), hashlib.sha256(member).hexdigest()
+    entry = document["warc_files"][0]
+    entry["bytes"], entry["sha256"] = len(data), hashlib.sha256(data).hexdigest()
+    document["snapshot_id"] = snapshot_id(document)
+    write_signed(manifest, document)
+    log_path(manifest).unlink(missing_ok=True)  # it names the manifest's old bytes
+    monkeypatch.setattr(checker, "worth_workers", lambda document: True)
+    reports = [archiver.verify(manifest, jobs=jobs) for jobs in (1, 2)]
+    assert reports[0].to_json() == reports[1].to_json()
+    assert [(p.code, p.seed) for p in reports[0].problems] == [("record-damaged", "s0.txt")]
+    assert "optional fields" in reports[0].problems[0].message
+    result = run("extract", manifest, "--to", tmp_path / "restored")
+    assert_one_line_error(result, 1, "s0.txt", "optional fields")

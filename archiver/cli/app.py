@@ -305,9 +305,14 @@ def extract(
     names: Annotated[Optional[list[str]], typer.Argument(help="Seeds to restore (default: all).")] = None,
     warc: Annotated[Optional[Path], typer.Option(readable=False, help=WARC_HELP)] = None,
     force: Annotated[bool, typer.Option(help="Replace existing files that differ.")] = False,
+    max_bytes: Annotated[Optional[str], typer.Option(help="Refuse, before writing, seeds that hold more than this (10GiB, 500MiB, …). Without it, only more than --to's file system has free is refused.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
 ) -> None:
     """Restore seeds under their original names with their exact bytes, each checked first.
+
+    Before anything is written, the seeds' sizes are added up from the manifest: more than
+    --max-bytes, or more than --to's file system has free, is refused (a revisit costs a few
+    hundred bytes in the WARC and its whole size on disk).
 
     A revisit's bytes come from the earlier batch's WARC file, beside its manifest or in the
     `--warc` folder; a `--warc` file stands for this manifest's own WARC only, as for verify.
@@ -316,8 +321,11 @@ def extract(
     """
     from archiver.extraction.restore import extract as extract_seeds
 
-    restored = extract_seeds(manifest, to=to, warc=warc, only=names or None, force=force)
+    limit = parse_size(max_bytes, "--max-bytes") if max_bytes is not None else None
+    restored = extract_seeds(manifest, to=to, warc=warc, only=names or None, force=force,
+                             max_bytes=limit)
     if not quiet:
+        say(f"{to}: {len(restored)} seeds, {sum(item.size for item in restored)} bytes")
         for item in restored:
             note = " (already there)" if item.unchanged else ""
             say(f"{item.location}: {item.size} bytes{note}")

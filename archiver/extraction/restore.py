@@ -6,11 +6,17 @@ absolute names) are refused before anything is written. Every folder below the t
 and opened through its parent's descriptor without following links, and the temporary file is
 created and renamed through its folder's descriptor: a symlink planted on the way, even while
 extract runs, is refused or never followed, so no write lands outside the target.
+
+Before anything is written the seeds asked for are added up from the manifest (a revisit costs a
+few hundred bytes in the WARC and its whole size on disk, so a small snapshot can restore to
+terabytes): more than `max_bytes`, or more than the target's file system has free (less what
+files already at those names hold), is refused.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,7 +26,13 @@ from archiver.base.atomic import same_bytes, temp_name
 from archiver.base.descriptors import closing_fd, link_on_path, open_folder, open_root
 from archiver.base.digests import Hasher
 from archiver.base.uris import check_header_value
-from archiver.errors import DamageError, InputError, ManifestError, OutputExistsError
+from archiver.errors import (
+    DamageError,
+    InputError,
+    ManifestError,
+    OutputError,
+    OutputExistsError,
+)
 from archiver.manifest.chain import chain_of, content_record, earlier_links
 from archiver.manifest.files import WarcPlace
 from archiver.manifest.loader import Link, load_manifest
@@ -39,28 +51,36 @@ class Restored:
 
 
 def extract(manifest_path: Path, *, to: Path, warc: Path | None = None,
-            only: list[str] | None = None, force: bool = False) -> list[Restored]:
+            only: list[str] | None = None, force: bool = False,
+            max_bytes: int | None = None) -> list[Restored]:
     """Restore every seed (or those in `only`) into `to`. From a sharded snapshot's root, shard
     by shard: every name is checked in every shard before anything is written, and one shard
-    manifest is held at a time."""
+    manifest is held at a time. Refused before anything is written if the seeds hold more than
+    `max_bytes`, or need more than `to`'s file system has free."""
     newest = load_manifest(manifest_path)
     place = WarcPlace.of(warc, newest.document)
     if is_root(newest.document):
-        return _extract_sharded(newest, to=to, warc=place, only=only, force=force)
+        return _extract_sharded(newest, to=to, warc=place, only=only, force=force,
+                                max_bytes=max_bytes)
     seeds = {seed["path"]: seed for seed in newest.document["seeds"]}
     wanted = list(seeds) if not only else only
     _check_names(newest, wanted, set(seeds), to)
+    _check_room(newest, to, _Budget.of([seeds[path] for path in wanted], to), max_bytes)
     return _restore_seeds(newest, chain_of(newest), seeds, wanted, to=to, warc=place, force=force)
 
 
 def _extract_sharded(root: Link, *, to: Path, warc: WarcPlace, only: list[str] | None,
-                     force: bool) -> list[Restored]:
+                     force: bool, max_bytes: int | None) -> list[Restored]:
     found: set[str] = set()
+    budget = _Budget(0, 0)
     for shard in _shards(root):
         names = {seed["path"] for seed in shard.document["seeds"]}
         _check_names(shard, list(names if not only else names.intersection(only)), names, to)
         found |= names.intersection(only or ())
+        budget += _Budget.of([seed for seed in shard.document["seeds"]
+                              if not only or seed["path"] in only], to)
     _check_names(root, only or [], found, to)
+    _check_room(root, to, budget, max_bytes)
     earlier = earlier_links(root) if root.document["previous"] else []
     restored = []
     for shard in _shards(root):
@@ -100,6 +120,45 @@ def _check_names(link: Link, wanted: list[str], present: set[str], to: Path) -> 
             except BadLink as bad:
                 raise InputError(f"{link.path}: refusing to restore the link {path!r}: it "
                                  f"{bad}") from None
+
+
+@dataclass(frozen=True)
+class _Budget:
+    """What restoring seeds writes: `total` bytes, `needed` of them beyond what the files
+    already at their names hold (each is replaced, or kept if it holds the same bytes)."""
+
+    total: int
+    needed: int
+
+    @classmethod
+    def of(cls, seeds: list[SeedEntry], to: Path) -> _Budget:
+        sizes = [(seed["bytes"], _size_there(safe_target(to, seed["path"]))) for seed in seeds]
+        return cls(sum(size for size, _ in sizes),
+                   sum(max(0, size - there) for size, there in sizes))
+
+    def __add__(self, other: _Budget) -> _Budget:
+        return _Budget(self.total + other.total, self.needed + other.needed)
+
+
+def _size_there(target: Path) -> int:
+    try:
+        info = os.lstat(target)
+    except OSError:
+        return 0
+    return info.st_size if stat.S_ISREG(info.st_mode) else 0
+
+
+def _check_room(link: Link, to: Path, budget: _Budget, max_bytes: int | None) -> None:
+    if max_bytes is not None and budget.total > max_bytes:
+        raise InputError(f"{link.path}: the seeds to restore hold {budget.total:,} bytes, more "
+                         f"than --max-bytes {max_bytes:,}; nothing written")
+    folder = to
+    while not folder.exists() and folder.parent != folder:
+        folder = folder.parent
+    free = shutil.disk_usage(folder).free
+    if budget.needed > free:
+        raise OutputError(f"{to}: restoring needs {budget.needed:,} bytes and its file system "
+                          f"has {free:,} free; nothing written")
 
 
 def _restore_seeds(link: Link, links: list[Link], seeds: dict[str, SeedEntry], wanted: list[str],

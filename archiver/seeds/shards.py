@@ -101,11 +101,12 @@ def read_seed_list(path: Path, folder: str, parse: Any) -> Iterator[tuple[SeedFi
             yield SeedFile(path=row.path, folder=folder, size=int(size)), row
 
 
-def parse_size(text: str) -> int:
-    """`1GiB`, `512MiB`, `64k`, `1000000` → bytes (binary units; `B` optional)."""
+def parse_size(text: str, option: str = "--shard-size") -> int:
+    """`1GiB`, `512MiB`, `64k`, `1000000` → bytes (binary units; `B` optional); the error names
+    `option`."""
     units = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
     body = text.strip().lower().removesuffix("b").removesuffix("i")
     number, unit = (body[:-1], body[-1]) if body[-1:] in units else (body, "")
     if not number.isdigit() or int(number) < 1:
-        raise InputError(f"--shard-size {text!r}: give a size such as 1GiB, 512MiB or 1000000")
+        raise InputError(f"{option} {text!r}: give a size such as 1GiB, 512MiB or 1000000")
     return int(number) * units[unit]

@@ -38,6 +38,14 @@ MAX_HEADER = 64 << 10
 TRAILER = b"\r\n\r\n"
 
 
+# The gzip header's flag byte (RFC 1952 2.3.1). archiver writes none of the optional fields, and
+# FEXTRA, FNAME, FCOMMENT and FHCRC would put bytes in the member that belong to no record (a
+# manifest rewritten with the member's new sha256 would then still verify): refused. FTEXT is a
+# hint that adds no byte; the mtime, XFL and OS bytes are fixed in size, and older archivers
+# (warcio's writer) set them otherwise.
+FLAGS_AT, FTEXT = 3, 0x01
+
+
 Sink = Callable[[bytes], None]
 
 
@@ -71,6 +79,13 @@ class Member:
 
 class _Bad(Exception):
     pass
+
+
+def _flags_problem(flags: int) -> str:
+    if not flags & ~FTEXT:
+        return ""
+    return (f"gzip header sets optional fields (flags {flags:#04x}: FEXTRA, FNAME, FCOMMENT or "
+            "FHCRC), bytes outside the record that archiver never writes")
 
 
 class MemberReader:
@@ -111,7 +126,7 @@ class MemberReader:
         member = Member(offset=self._offset)
         body = _RecordParser(member, sink, keep, self._limit)
         inflater = decompressobj(31)
-        fed, compressed, chunk = 0, Hasher(), memoryview(b"")
+        fed, compressed, chunk, flags = 0, Hasher(), memoryview(b""), 0
         try:
             while not inflater.eof:
                 if inflater.unconsumed_tail:
@@ -121,6 +136,8 @@ class MemberReader:
                     chunk = self._read()
                     if not chunk:
                         raise _Bad("file ends inside a gzip member (truncated)")
+                    if fed <= FLAGS_AT < fed + len(chunk):
+                        flags = chunk[FLAGS_AT - fed]
                     fed += len(chunk)
                     data = inflater.decompress(chunk, OUT)
                 body.feed(data)
@@ -137,6 +154,7 @@ class MemberReader:
         member.sha256 = compressed.hexdigest()
         member.length = fed - len(inflater.unused_data)
         self._offset += member.length
+        member.problem = member.problem or _flags_problem(flags)
         return member
 
 
@@ -154,6 +172,8 @@ def inflate_member(data: bytes, most: int) -> bytes | None:
     """The bytes inside `data` if it is exactly one whole gzip member inflating to at most
     `most` bytes; None otherwise (damage, trailing bytes, or more than `most`: no bomb is
     inflated past what was expected)."""
+    if len(data) > FLAGS_AT and _flags_problem(data[FLAGS_AT]):
+        return None
     inflater = decompressobj(31)
     try:
         out = inflater.decompress(data, most + 1)
