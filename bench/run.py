@@ -50,6 +50,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller corpora, 3 rounds")
     parser.add_argument("--jobs", type=int, default=os.cpu_count())
     parser.add_argument("--no-sections", action="store_true", help="corpus tables only")
+    parser.add_argument("--no-sharded", action="store_true",
+                        help="every section but the sharded one (run it with --sharded-only)")
     parser.add_argument("--sharded-only", action="store_true",
                         help="only the sharded snapshots on each executor (c10k, c100k)")
     args = parser.parse_args()
@@ -84,7 +86,7 @@ def main() -> None:
         ctx.tables[name] = _table(runs, cmds)
         goals += _corpus_goals(name, ctx.tables[name], args.root, tag)
         if not args.no_sections:
-            for section in (*CORPUS_SECTIONS, sharded):
+            for section in (*CORPUS_SECTIONS, *(() if args.no_sharded else (sharded,))):
                 goals += section(ctx, name, tag)
     goals += _growth(ctx.tables, sizes["c100k"].get("count", 0) - sizes["c10k"].get("count", 0))
     if not args.no_sections and not args.sharded_only:
