@@ -40,7 +40,7 @@ VERSION = "2.5.3"
 INTEGRITY = "sha512-nCj2PSON3BxeSJKE8AsYPyULv0XPZKJWfy4l9PyQre9SqwLZ+WKZVs/sfLqPOQ4GrH+0YkjbwOhr8cSTH08gsQ=="
 FOLDER = REPO / ".replaywebpage" / VERSION
 CHROMIUM = Path("/usr/bin/chromium")
-WAIT_MS = 60_000  # a bound on what must happen, never an ordering: a loaded CI machine is slow
+WAIT_MS = 120_000 # a bound on what must happen, never an ordering: a loaded CI machine is slow
 class Missing(AssertionError):
     """A piece of the real-browser setup cannot be had: the tests fail (never skip) with it."""
 
