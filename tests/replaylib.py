@@ -188,16 +188,16 @@ class ReplayServer:
         self._thread.join(timeout=10)
 
 
-def replay_frame(page: Any, url: str) -> Any:
+def replay_frame(page: Any, url: str, *, wait_ms: int = WAIT_MS) -> Any:
     """The frame in which ReplayWeb.page shows the archived `url`, once it has loaded."""
-    deadline = time.monotonic() + WAIT_MS / 1000
+    deadline = time.monotonic() + wait_ms / 1000
     while time.monotonic() < deadline:
         for frame in page.frames:
             if "mp_/" in frame.url and frame.url.endswith("mp_/" + url):
                 frame.wait_for_load_state("load", timeout=WAIT_MS)
                 return frame
         page.wait_for_timeout(100)  # playwright's own wait: it delivers the browser's events
-    _fail(f"ReplayWeb.page showed no frame for {url} in {WAIT_MS} ms; frames: "
+    _fail(f"ReplayWeb.page showed no frame for {url} in {wait_ms} ms; frames: "
                 f"{[frame.url for frame in page.frames]}")
 
 
