@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from craftlib import repack, rewrite
@@ -69,12 +70,20 @@ BIDI_COMMANDS = [(("verify",), HUMAN), (("verify", "--json"), HUMAN), (("show",)
                  (("extract", "--to", "{tmp}"), HUMAN)]
 
 
-@pytest.mark.parametrize(("command", "escape"), BIDI_COMMANDS, ids=lambda c: " ".join(c)
-                         if isinstance(c, tuple) else "")
+def _command_id(value: object) -> str:
+    return " ".join(value) if isinstance(value, tuple) else ""
+
+
+def run_listed(manifest: Path, command: tuple[str, ...], folder: Path):
+    """One of the listed commands on `manifest`, `{tmp}` in its arguments standing for `folder`."""
+    name, *rest = (part.format(tmp=folder) for part in command)
+    return name, run_bytes(name, manifest, *rest)
+
+
+@pytest.mark.parametrize(("command", "escape"), BIDI_COMMANDS, ids=_command_id)
 def test_bidi_controls_in_a_consistent_snapshot_are_shown_escaped(bidi, tmp_path, command,
                                                                    escape):
-    name, *rest = (part.format(tmp=tmp_path / "restored") for part in command)
-    result = run_bytes(name, bidi.manifest, *rest)
+    _, result = run_listed(bidi.manifest, command, tmp_path / "restored")
     assert result.returncode == 0, result.stderr
     assert_shown_safely(result.stdout.decode() + result.stderr.decode(), escape)
 
@@ -107,16 +116,14 @@ CONTROL_COMMANDS = [(("verify",), PLAIN), (("verify", "--json"), "\\u001b]0;pwne
                     (("export", "--jsonl", "{tmp}.jsonl"), PLAIN)]
 
 
-@pytest.mark.parametrize(("command", "escape"), CONTROL_COMMANDS, ids=lambda c: " ".join(c)
-                         if isinstance(c, tuple) else "")
+@pytest.mark.parametrize(("command", "escape"), CONTROL_COMMANDS, ids=_command_id)
 def test_terminal_controls_in_a_crafted_manifest_reach_no_output_raw(controls, tmp_path, command,
                                                                      escape):
-    name, *rest = (part.format(tmp=tmp_path / "out") for part in command)
-    result = run_bytes(name, controls.manifest, *rest)
+    name, result = run_listed(controls.manifest, command, tmp_path / "out")
     assert result.returncode == 1, (result.stdout, result.stderr)
     output = result.stdout.decode() + result.stderr.decode()
     assert_shown_safely(output, escape)
     if name != "verify":  # refused in one line, however many line breaks the name held
         assert len(result.stderr.splitlines()) == 1 and not result.stdout, output
-    if name == "verify" and "--json" in rest:
+    if name == "verify" and "--json" in command:
         assert "\\u0085nel" in output  # C1 escaped in JSON too
