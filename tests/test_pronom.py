@@ -10,6 +10,7 @@ by reading the whole archive's directory.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from conftest import make_seeds
 
-from archiver.detect.pronom import identify
+from archiver.detect.pronom import BATCH, identify, identify_each
 
 DOC = Path("/usr/share/doc")
 SAMPLE = 400  # files of /usr/share/doc, spread through it
@@ -81,6 +82,31 @@ def test_identifiers_are_siegfrieds_own_on_real_files_and_containers(tmp_path: P
     assert len(set(found)) >= 10  # the sample is varied: text, gzip, HTML, PDF, containers, …
     # told apart by their members: OOXML Word, EPUB, and a plain ZIP
     assert {"fmt/412", "fmt/483", "x-fmt/263"} <= set(found[-len(_CONTAINERS):])
+
+
+def test_identifications_asked_ahead_in_batches_are_each_files_own(tmp_path: Path):
+    """`identify_each`, as a pack asks (batches sent ahead of the answers taken, a file with
+    nothing to read among them answered None), gives each file Siegfried's own answer, in the
+    files' order, the same as asking for one file at a time."""
+    paths = _real_files() + _containers(tmp_path)
+    expected = _reference(paths)
+    gaps = set(range(3, len(paths), BATCH + 5))  # files that are no file any more, when opened
+    files = [(str(path), (lambda: None) if n in gaps else
+              (lambda path=path: os.open(path, os.O_RDONLY)))
+             for n, path in enumerate(paths)]
+    found = list(identify_each(files))
+    assert len(found) == len(paths) and len(paths) > 5 * BATCH
+    assert [n for n, one in enumerate(found) if one is None] == sorted(gaps)
+    wrong = [(str(p), e, f.pronom) for n, (p, e, f) in enumerate(zip(paths, expected, found))
+             if n not in gaps and e != f.pronom]
+    assert not wrong, wrong[:10]
+    assert found[0] == identify(str(paths[0]))  # the same tool, version and signatures
+    # the caller stops early (an error in the seed before): no answer is left to confuse the
+    # next request on this process's own connection
+    partial = identify_each(files)
+    assert next(partial) is not None
+    partial.close()
+    assert identify(str(paths[-1])).pronom == expected[-1]
 
 
 PACK_AND_LOOK = """

@@ -24,6 +24,7 @@ from archiver.base.atomic import (
 from archiver.base.dates import parse_timestamp, warc_timestamp
 from archiver.base.executors import Deferred
 from archiver.base.pool import default_jobs
+from archiver.detect.pronom import start_early as start_siegfried
 from archiver.errors import (
     ArchiverError,
     InputError,
@@ -126,6 +127,8 @@ def pack(seeds_dir: Path, *, out_dir: Path, packaged: datetime, force: bool = Fa
     limits = Limits(shard_bytes, shard_seeds)
     deflate = Deflate.named(compression)
     tasks = Deferred(executor, jobs, scheduler)  # refuses a bad name before any work
+    if executor == "local":
+        start_siegfried()  # its signatures load while the plan is made
     work = prepared or prepare(seeds_dir, limits, skip_bad_links=skip_bad_links)
     if isinstance(work, SeedTable):
         from archiver.packing.sharded import pack_sharded

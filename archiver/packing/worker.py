@@ -13,10 +13,12 @@ by its worker, streaming, into a hidden temporary file beside the output, never 
 from __future__ import annotations
 
 import functools
+import os
+import stat
 import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from archiver.base.atomic import PARTIAL
 from archiver.base.memory import held_data_frozen
@@ -26,7 +28,7 @@ from archiver.detect.described import DocumentText
 from archiver.detect.disagreements import warnings_for
 from archiver.detect.encoding import EncodingResult
 from archiver.detect.findings import Findings, detect
-from archiver.detect.pronom import shared
+from archiver.detect.pronom import FormatId, identify_each, shared
 from archiver.errors import ArchiverError, IndexFileError
 from archiver.formats.canonical_json import compact
 from archiver.manifest.document import seed_entry
@@ -42,14 +44,7 @@ from archiver.manifest.schema import seed_errors
 from archiver.manifest.types import SeedEntry
 from archiver.manifest.writer import placeholders
 from archiver.seeds.links import MEDIA_TYPE
-from archiver.seeds.reading import (
-    IN_MEMORY,
-    SeedRead,
-    read_seed,
-    reread,
-    tool_folder,
-    tool_path,
-)
+from archiver.seeds.reading import IN_MEMORY, SeedRead, open_seed, read_seed, reread, tool_path
 from archiver.seeds.types import Row, Seed, SeedFile
 from archiver.warc.compression import Deflate
 from archiver.warc.records import Record
@@ -101,25 +96,29 @@ class Composed:
             self.main.unlink(missing_ok=True)
 
 
-def describe(file: SeedFile, row: Row, read: SeedRead, folder: str | None = None) -> Seed:
-    """The seed as INDEX.md declares it, beside what detection finds in its first bytes (a link
-    is what it is: its target's name is no document to detect anything in). `folder` is a
-    `tool_folder` for the link the path-only tools read the seed through."""
+def describe(file: SeedFile, row: Row, read: SeedRead, found: FormatId | None) -> Seed:
+    """The seed as INDEX.md declares it, beside what detection finds in its first bytes and its
+    PRONOM identifier `found` (a link is what it is: its target's name is no document to detect
+    anything in). A seed too large for memory is read by PDFium through a `tool_path`."""
     if read.link is not None:
         return Seed(file=file, row=row, digest=read.digest, findings=_LINK, link=read.link)
     try:
-        with tool_path(file, folder) as location:
+        if read.body is not None:
             findings = detect(file.path, read.sample, charset=row.charset or None,
-                              location=location, body=read.body,
-                              complete=file.size <= len(read.sample))
+                              body=read.body, complete=file.size <= len(read.sample), format=found)
+        else:
+            with tool_path(file) as location:
+                findings = detect(file.path, read.sample, charset=row.charset or None,
+                                  location=location, complete=file.size <= len(read.sample),
+                                  format=found)
     except ValueError as err:
         raise IndexFileError(f"{file.location}: INDEX.md line {row.line}: charset: {err}") from None
     return Seed(file=file, row=row, digest=read.digest, findings=findings)
 
 
-def compose(context: Context, file: SeedFile, row: Row, folder: str | None = None) -> Composed:
+def compose(context: Context, file: SeedFile, row: Row, found: FormatId | None) -> Composed:
     read = read_seed(file)
-    seed = describe(file, row, read, folder)
+    seed = describe(file, row, read, found)
     warnings = [] if seed.link is not None else warnings_for(
         file.location, seed.findings, declared_language=row.language,
         where=f"INDEX.md line {row.line}")
@@ -171,16 +170,36 @@ def _check_entry(entry: SeedEntry, context: Context, main: Record, meta: Record,
 
 
 def compose_chunk(context: Context, seeds: list[tuple[SeedFile, Row]]) -> list[Composed]:
+    """Compose a chunk's seeds in order, Siegfried identifying them a few seeds ahead."""
     done: list[Composed] = []
+    formats = identify_each([(file.path, functools.partial(_regular_fd, file))
+                             for file, _ in seeds])
     try:
-        with tool_folder() as folder:  # one for the chunk: a folder a seed cost 7 ms
-            for file, row in seeds:
-                done.append(compose(context, file, row, folder))
+        for (file, row), found in zip(seeds, formats):
+            done.append(compose(context, file, row, found))
     except BaseException:
         for item in done:
             item.discard()
         raise
+    finally:
+        formats.close()
     return done
+
+
+def _regular_fd(file: SeedFile) -> int | None:
+    """A descriptor of the seed's file for Siegfried, opened as `open_seed` opens it; None when
+    it is a link or no longer a regular file (its read says what it is)."""
+    try:
+        fd = open_seed(file.folder, file.path)
+    except OSError:
+        return None
+    try:
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            return fd
+    except OSError:
+        pass
+    os.close(fd)
+    return None
 
 
 def chunks(seeds: Iterable[tuple[SeedFile, Row]]) -> Iterator[list[tuple[SeedFile, Row]]]:
