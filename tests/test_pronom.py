@@ -16,7 +16,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from conftest import make_seeds
+from conftest import make_seeds, pack
 
 from archiver.detect.pronom import BATCH, identify, identify_each
 
@@ -140,3 +140,42 @@ def test_a_pack_never_loads_go_in_its_own_process(tmp_path: Path):
     manifest = json.loads(next((tmp_path / "out").glob("*.manifest.json")).read_text())
     formats = {seed["path"]: seed["format"]["pronom"] for seed in manifest["seeds"]}
     assert formats["README.gz"] == "x-fmt/266" and formats["note-0.txt"] == "x-fmt/111"
+
+
+_REAL = ["bzip2/manual.html", "bash/README.gz", "libtasn1-doc/libtasn1.pdf",
+         "libpng-dev/examples/pngtest.png", "base-passwd/users-and-groups.html"]
+_DESCRIPTION = ("media_type", "content_type", "encoding", "language", "format", "document",
+                "title_source")
+
+
+def _described(manifest: Path) -> dict[str, dict]:
+    entries = json.loads(manifest.read_text())["seeds"]
+    return {entry["path"]: {field: entry.get(field) for field in _DESCRIPTION}
+            for entry in entries}
+
+
+def test_repeated_payloads_are_described_as_each_one_alone(tmp_path: Path):
+    """A payload repeated under the same name is detected once per worker, and described
+    exactly as its first copy (and as a pack of it alone); the same bytes under another name,
+    which Siegfried and the media type weigh, are described afresh. Real files, copied into
+    more folders than one of Siegfried's batches holds."""
+    sources = [DOC / name for name in _REAL if (DOC / name).is_file()]
+    sources += sorted(DOC.glob("*/copyright"))[:40]
+    assert len(sources) >= 40, "/usr/share/doc: too few files to test with"
+    alone = {f"one/{n}/{path.name}": path.read_bytes() for n, path in enumerate(sources)}
+    alone |= {f"one/{n}/renamed.txt": path.read_bytes() for n, path in enumerate(sources[:5])}
+    copies = {f"copy{k}/{n}/{path.name}": path.read_bytes()
+              for k in range(4) for n, path in enumerate(sources)}
+    copies |= {name.replace("one/", "copy9/"): data for name, data in alone.items()}
+    reference = pack(make_seeds(tmp_path / "alone", alone), tmp_path / "out-alone")
+    expected = {name.removeprefix("one/"): found
+                for name, found in _described(reference).items()}
+    assert len({json.dumps(found["format"]) for found in expected.values()}) >= 4
+    for jobs in ("1", "2"):
+        manifest = pack(make_seeds(tmp_path / f"copies-{jobs}", copies),
+                        tmp_path / f"out-{jobs}", "--jobs", jobs)
+        found = _described(manifest)
+        assert len(found) == len(copies)
+        wrong = [name for name, one in found.items()
+                 if one != expected[name.partition("/")[2]]]
+        assert not wrong, (jobs, wrong[:5])

@@ -6,16 +6,23 @@ it is a function of the seed and the batch, so worker processes can do it in any
 packer, taking results in seed order, writes the same bytes for every `jobs`. Only what depends on
 earlier seeds is left to the packer: offsets, and the revisit record for a repeated seed.
 
+A seed whose bytes and name a worker has described before (the same file copied into many
+folders: a quarter of /usr/share/doc's files) takes that description: detection is a function of
+the bytes, the name's last component and the declared charset, so it runs, and Siegfried is
+asked, once per distinct payload and name in each worker.
+
 Seeds up to IN_MEMORY bytes travel in chunks and come back as bytes; a larger seed is compressed
 by its worker, streaming, into a hidden temporary file beside the output, never held in memory.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import stat
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +61,7 @@ CHUNK_BYTES = 1 << 20
 _LINK = Findings(EncodingResult("", "binary", "high"), MEDIA_TYPE, MEDIA_TYPE, None,
                  DocumentText("", ""))
 CHUNK_SEEDS = 256
+DESCRIBED = 2048  # descriptions a worker keeps for repeated payloads (about 1 KB each)
 
 
 @dataclass(frozen=True)
@@ -96,12 +104,53 @@ class Composed:
             self.main.unlink(missing_ok=True)
 
 
-def describe(file: SeedFile, row: Row, read: SeedRead, found: FormatId | None) -> Seed:
+DescribedKey = tuple[str, str, str]  # sha256, the name's last component, the declared charset
+
+
+class Described:
+    """The findings of payloads described before, by `DescribedKey`, without their text (only
+    detection reads it): at most DESCRIBED of them, emptied when full. Shared by the threads
+    of a Dask worker, each packing a shard."""
+
+    def __init__(self) -> None:
+        self._found: dict[DescribedKey, Findings] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: DescribedKey | None) -> Findings | None:
+        return None if key is None else self._found.get(key)
+
+    def keep(self, key: DescribedKey, findings: Findings) -> None:
+        kept = dataclasses.replace(findings, text=dataclasses.replace(findings.text, text=""))
+        with self._lock:
+            if len(self._found) >= DESCRIBED:
+                self._found.clear()
+            self._found[key] = kept
+
+    def clear(self) -> None:
+        with self._lock:
+            self._found.clear()
+
+
+_described = Described()
+
+
+def described_key(file: SeedFile, row: Row, read: SeedRead) -> DescribedKey | None:
+    """What a seed's findings depend on; None for a link (nothing is detected in it)."""
+    if read.link is not None:
+        return None
+    return read.digest.sha256, file.path.rpartition("/")[2], row.charset
+
+
+def describe(file: SeedFile, row: Row, read: SeedRead, found: FormatId | None,
+             known: Findings | None = None) -> Seed:
     """The seed as INDEX.md declares it, beside what detection finds in its first bytes and its
     PRONOM identifier `found` (a link is what it is: its target's name is no document to detect
-    anything in). A seed too large for memory is read by PDFium through a `tool_path`."""
+    anything in), or the findings `known` of the same bytes under the same name. A seed too
+    large for memory is read by PDFium through a `tool_path`."""
     if read.link is not None:
         return Seed(file=file, row=row, digest=read.digest, findings=_LINK, link=read.link)
+    if known is not None:
+        return Seed(file=file, row=row, digest=read.digest, findings=known)
     try:
         if read.body is not None:
             findings = detect(file.path, read.sample, charset=row.charset or None,
@@ -116,9 +165,9 @@ def describe(file: SeedFile, row: Row, read: SeedRead, found: FormatId | None) -
     return Seed(file=file, row=row, digest=read.digest, findings=findings)
 
 
-def compose(context: Context, file: SeedFile, row: Row, found: FormatId | None) -> Composed:
-    read = read_seed(file)
-    seed = describe(file, row, read, found)
+def compose(context: Context, seed: Seed, read: SeedRead) -> Composed:
+    """A described seed's records and entry, from its one read."""
+    file, row = seed.file, seed.row
     warnings = [] if seed.link is not None else warnings_for(
         file.location, seed.findings, declared_language=row.language,
         where=f"INDEX.md line {row.line}")
@@ -170,19 +219,33 @@ def _check_entry(entry: SeedEntry, context: Context, main: Record, meta: Record,
 
 
 def compose_chunk(context: Context, seeds: list[tuple[SeedFile, Row]]) -> list[Composed]:
-    """Compose a chunk's seeds in order, Siegfried identifying them a few seeds ahead."""
+    """Compose a chunk's seeds in order: read them all, then describe each, Siegfried
+    identifying a few seeds ahead those whose payload and name were not described before."""
     done: list[Composed] = []
-    formats = identify_each([(file.path, functools.partial(_regular_fd, file))
-                             for file, _ in seeds])
     try:
-        for (file, row), found in zip(seeds, formats):
-            done.append(compose(context, file, row, found))
+        reads = [read_seed(file) for file, _ in seeds]
+        keys = [described_key(file, row, read) for (file, row), read in zip(seeds, reads)]
+        known = [_described.get(key) for key in keys]  # taken now: the store may be emptied
+        first = {key: n for n, key in reversed(list(enumerate(keys)))
+                 if key is not None and known[n] is None}  # each new key's first seed
+        formats = identify_each([(seeds[n][0].path, functools.partial(_regular_fd, seeds[n][0]))
+                                 for n in sorted(first.values())])
+        here: dict[DescribedKey, Findings] = {}  # described in this chunk
+        try:
+            for n, ((file, row), read, key) in enumerate(zip(seeds, reads, keys)):
+                fresh = key is not None and first.get(key) == n
+                seed = describe(file, row, read, next(formats) if fresh else None,
+                                known[n] or (here.get(key) if key is not None else None))
+                if fresh and key is not None:
+                    here[key] = seed.findings
+                    _described.keep(key, seed.findings)
+                done.append(compose(context, seed, read))
+        finally:
+            formats.close()
     except BaseException:
         for item in done:
             item.discard()
         raise
-    finally:
-        formats.close()
     return done
 
 
@@ -224,7 +287,9 @@ def chunks(seeds: Iterable[tuple[SeedFile, Row]]) -> Iterator[list[tuple[SeedFil
 
 def composed(context: Context, seeds: list[tuple[SeedFile, Row]], *,
              jobs: int) -> Iterator[Composed]:
-    """Every seed composed, in order; `jobs` worker processes (1: in this process)."""
+    """Every seed composed, in order; `jobs` worker processes (1: in this process). What was
+    described in an earlier call is not reused (a test may have changed how detection goes)."""
+    _described.clear()
     if jobs <= 1:
         for chunk in chunks(seeds):
             yield from compose_chunk(context, chunk)
