@@ -14,10 +14,14 @@ import os
 import subprocess
 import sys
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from conftest import make_seeds, pack
 
+import archiver
+from archiver.detect import pronom
 from archiver.detect.pronom import BATCH, identify, identify_each
 
 DOC = Path("/usr/share/doc")
@@ -179,3 +183,29 @@ def test_repeated_payloads_are_described_as_each_one_alone(tmp_path: Path):
         wrong = [name for name, one in found.items()
                  if one != expected[name.partition("/")[2]]]
         assert not wrong, (jobs, wrong[:5])
+
+
+def test_siegfried_ending_mid_pack_fails_it_cleanly_and_a_later_pack_starts_anew(tmp_path: Path):
+    """Siegfried's process killed while a pack's workers ask it: the pack fails with one
+    internal error naming Siegfried, leaves nothing in the output folder, and the next pack in
+    the same process starts a new Siegfried and identifies every seed."""
+    files = {f"d{n // 500}/note-{n}.txt": f"Note {n}: a plain English sentence.\n".encode()
+             for n in range(3_000)}  # a dozen chunks: most are sent after the kill
+    seeds = make_seeds(tmp_path / "seeds", files)
+    when = datetime(2026, 12, 3, tzinfo=UTC)
+    killed: list[int] = []
+
+    def kill_once(_size: int) -> None:
+        if not killed:
+            process = pronom.shared().process
+            process.kill()
+            killed.append(process.wait(timeout=30))
+
+    with pytest.raises(archiver.ArchiverError, match="Siegfried's process"):
+        archiver.pack(seeds, out_dir=tmp_path / "out", jobs=2, packaged=when,
+                      on_progress=kill_once)
+    assert killed and not list((tmp_path / "out").iterdir())
+    result = archiver.pack(seeds, out_dir=tmp_path / "out", jobs=2, packaged=when)
+    formats = {seed["format"]["pronom"] for seed in
+               json.loads(result.manifest_path.read_text())["seeds"]}
+    assert formats == {"x-fmt/111"}

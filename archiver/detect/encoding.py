@@ -105,6 +105,11 @@ _MARKED = {"utf-16": (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE),
            "utf-32": (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)}
 
 
+class CharsetError(ValueError):
+    """A declared charset that cannot read the file: no text encoding, or one needing a byte
+    order mark the file lacks. Only this is the declaration's fault; other errors are not."""
+
+
 @dataclass(frozen=True)
 class EncodingResult:
     """How a sample's bytes map to text.
@@ -120,7 +125,7 @@ class EncodingResult:
 def detect_encoding(sample: bytes, *, declared: str | None = None) -> EncodingResult:
     """Name the encoding of `sample`, trusting a `declared` charset over any guess.
 
-    Raises ValueError when `declared` names no codec Python knows.
+    Raises CharsetError when `declared` names no codec Python knows.
     """
     if declared is not None:
         return _declared(sample, declared)
@@ -238,11 +243,11 @@ def charset_problem(charset: str) -> str | None:
 def _declared(sample: bytes, declared: str) -> EncodingResult:
     problem = charset_problem(declared)
     if problem:
-        raise ValueError(f"declared encoding {problem}")
+        raise CharsetError(f"declared encoding {problem}")
     name = charset_name(declared)
     marks = _MARKED.get(codecs.lookup(python_codec(name)).name)
     if marks and sample and not sample.startswith(marks):
-        raise ValueError(f"declared encoding {declared!r} needs a byte order mark, and the file "
+        raise CharsetError(f"declared encoding {declared!r} needs a byte order mark, and the file "
                          f"has none: declare {name}le or {name}be")
     confidence = "high" if _decodes(sample, name) else "low"
     return EncodingResult(name, "declared", confidence)

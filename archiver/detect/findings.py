@@ -45,7 +45,7 @@ def detect(name: str, sample: bytes, *, charset: str | None = None, location: st
            body: bytes | None = None, complete: bool = False,
            format: FormatId | None = None) -> Findings:
     """Describe the document called `name` from its first bytes; `charset` is a declared one,
-    which overrides detection (ValueError if it is no charset Python knows).
+    which overrides detection (CharsetError if it is no charset Python knows).
 
     `location` is the file's path (for its PRONOM identifier, and a PDF's text when `body`,
     all its bytes, is not in memory); `complete` says whether `sample` is the whole document.

@@ -108,7 +108,11 @@ def identify_each(files: Sequence[tuple[str, Opener]]) -> Generator[FormatId | N
     server = shared()
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET | socket.SOCK_CLOEXEC)
     try:
-        conn.connect(server.address)
+        try:
+            conn.connect(server.address)
+        except OSError as err:
+            raise ArchiverError(f"internal error: Siegfried's process cannot be asked: "
+                                f"{err.strerror}") from None
         batches = (files[start:start + BATCH] for start in range(0, len(files), BATCH))
         sent: deque[tuple[str, list[bool]]] = deque()  # each request's first file, and
         while True:                                      # which of its files it holds
@@ -183,7 +187,13 @@ def start_early() -> None:
 def shared() -> _Server:
     """Siegfried's process for this process and the workers it forks from now on, started if
     there is none yet, and ready. A forked process takes its parent's only once it is ready
-    (it never reads its parent's pipe): the parent calls this before it forks a pool."""
+    (it never reads its parent's pipe): the parent calls this before it forks a pool. One that
+    has ended (killed, say) is replaced, in the process that started it: a later pack in the
+    same process starts afresh, while one whose workers were asking it fails."""
+    global _server
+    if _server is not None and _server.owner == os.getpid() and _server.process.poll() is not None:
+        _stop(_server)
+        _server = None
     start()
     assert _server is not None
     if not _server.version:

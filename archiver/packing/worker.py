@@ -33,7 +33,7 @@ from archiver.base.pool import in_order, process_pool
 from archiver.base.uris import source_uri, target_uri
 from archiver.detect.described import DocumentText
 from archiver.detect.disagreements import warnings_for
-from archiver.detect.encoding import EncodingResult
+from archiver.detect.encoding import CharsetError, EncodingResult
 from archiver.detect.findings import Findings, detect
 from archiver.detect.pronom import FormatId, identify_each, shared
 from archiver.errors import ArchiverError, IndexFileError
@@ -160,7 +160,7 @@ def describe(file: SeedFile, row: Row, read: SeedRead, found: FormatId | None,
                 findings = detect(file.path, read.sample, charset=row.charset or None,
                                   location=location, complete=file.size <= len(read.sample),
                                   format=found)
-    except ValueError as err:
+    except CharsetError as err:
         raise IndexFileError(f"{file.location}: INDEX.md line {row.line}: charset: {err}") from None
     return Seed(file=file, row=row, digest=read.digest, findings=findings)
 
