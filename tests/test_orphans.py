@@ -110,9 +110,10 @@ if __name__ == "__main__":
 
 
 def test_a_pool_started_after_identification_in_this_process_does_not_hang(tmp_path: Path):
-    """`add` identifies formats in this process (Siegfried, in Go's runtime), and a pack after
-    it in the same process starts workers: forked ones inherited Go's runtime without its
-    threads and deadlocked on their first identification, for ever. Now they start fresh."""
+    """`add`, then a pack in the same process that starts workers: when `add` identified
+    formats in this process (Siegfried, in Go's runtime), forked workers inherited Go's runtime
+    without its threads and deadlocked on their first identification, for ever. Siegfried has
+    its own process now, and `add` asks it for nothing (a row names no format)."""
     seeds = tmp_path / "seeds"
     seeds.mkdir()
     for name in ("README.gz", "copyright", "changelog.Debian.gz"):

@@ -43,20 +43,21 @@ class Findings:
 
 def detect(name: str, sample: bytes, *, charset: str | None = None, location: str | None = None,
            body: bytes | None = None, complete: bool = False,
-           format: FormatId | None = None) -> Findings:
+           format: FormatId | None = None, pronom: bool = True) -> Findings:
     """Describe the document called `name` from its first bytes; `charset` is a declared one,
     which overrides detection (CharsetError if it is no charset Python knows).
 
     `location` is the file's path (for its PRONOM identifier, and a PDF's text when `body`,
     all its bytes, is not in memory); `complete` says whether `sample` is the whole document.
-    `format` is the PRONOM identifier when the caller asked for it already (`identify_each`).
+    `format` is the PRONOM identifier when the caller asked for it already (`identify_each`);
+    `pronom=False` leaves it out (`add`, whose rows name no format, only reads the text).
     """
     binary = charset is None and sniff(sample) is not None
     encoding = _BINARY if binary else detect_encoding(sample, declared=charset)
     media = media_type(name, sample, encoding=encoding)
     text = document_text(media, sample, encoding, document=body if body is not None else location,
                          complete=complete)
-    found = format if format is not None or location is None else identify(location)
+    found = format if format is not None or location is None or not pronom else identify(location)
     disagrees = bool(text.declared.charset and encoding.encoding) and not reads_alike(
         sample, text.declared.charset, encoding.encoding)
     if not text.source:

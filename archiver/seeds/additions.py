@@ -33,7 +33,6 @@ from archiver.base.pool import default_jobs, in_order, process_pool
 from archiver.base.uris import check_header_value, encoded_path
 from archiver.detect.findings import Findings, detect
 from archiver.detect.language import NO_LANGUAGE, UNDETERMINED, normalize_tag
-from archiver.detect.pronom import shared
 from archiver.detect.subtags import tag_problem
 from archiver.errors import IndexFileError, InputError, SeedError
 from archiver.seeds.folder import find_seeds
@@ -45,6 +44,7 @@ from archiver.seeds.values import SeedValues, read_values
 NO_TEXT = "zxx"  # BCP 47: no linguistic content (a link's row)
 MTIME = "mtime"  # --captured mtime: each file's modification time
 POOL_FROM = 64  # seeds: below this, starting worker processes costs more than it saves
+CHUNK_SEEDS = 32  # seeds a worker describes in one task
 COLUMNS = ("file", "title", "source", "language", "captured", "notes")
 NEW_INDEX = "# {title}\n\n- title: {title}\n\n"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -164,9 +164,17 @@ def _describe_all(seeds: list[SeedFile], jobs: int,
     if jobs == 1 or len(seeds) < POOL_FROM:
         yield from _counted(map(_describe, seeds), len(seeds), on_progress)
         return
-    shared()  # one Siegfried for every worker, started before they fork
+    chunks = [seeds[start:start + CHUNK_SEEDS] for start in range(0, len(seeds), CHUNK_SEEDS)]
     with process_pool(jobs) as pool:
-        yield from _counted(in_order(pool, _describe, seeds, jobs=jobs), len(seeds), on_progress)
+        described = (item for chunk in in_order(pool, _describe_chunk, chunks, jobs=jobs)
+                     for item in chunk)
+        yield from _counted(described, len(seeds), on_progress)
+
+
+def _describe_chunk(seeds: list[SeedFile]) -> list[Described]:
+    """A worker's task: consecutive seeds (one task a seed cost more in passing tasks and
+    results between processes than two workers gained)."""
+    return [_describe(seed) for seed in seeds]
 
 
 def _counted(found: Iterator[Described], total: int,
@@ -193,7 +201,9 @@ def _describe(seed: SeedFile) -> Described:
     except OSError as err:
         raise SeedError(f"{location}: cannot read: {why(err)}") from None
     with tool_path(seed) as vetted:
-        findings = detect(seed.path, sample, location=vetted, complete=len(sample) < SAMPLE)
+        # no PRONOM identifier: a row names no format (pack identifies each seed)
+        findings = detect(seed.path, sample, location=vetted, complete=len(sample) < SAMPLE,
+                          pronom=False)
     encoding = findings.encoding
     language, language_from = _language(findings)
     found = f"{encoding.encoding or 'binary'} ({encoding.method}, {encoding.confidence} confidence)"
