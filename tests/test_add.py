@@ -183,6 +183,21 @@ def test_mtime_needs_a_notes_column_to_say_so(tmp_path: Path) -> None:
     assert_one_line_error(run("add", seeds, "--captured", "mtime"), 2, "'notes' column")
 
 
+def test_a_table_without_a_notes_column_gets_its_own_columns_filled(tmp_path: Path) -> None:
+    """What add found goes into `notes`; a table without that column still gets its rows,
+    each reading back as written and ready to pack."""
+    seeds = docs_tree(tmp_path / "docs", NAMES[:3])
+    (seeds / "INDEX.md").write_text("- batch: no-notes\n\n| file | source | language | captured |"
+                                    "\n|---|---|---|---|\n")
+    done = run("add", seeds, "--source", "https://example.org/{path}", "--captured",
+               "2026-12-03", "-q")
+    assert done.returncode == 0, done.stderr
+    rows = read_index(seeds / "INDEX.md").rows
+    assert sorted(row.path for row in rows) == sorted(NAMES[:3])
+    assert all(row.source.startswith("https://example.org/") and row.captured.value
+               == "2026-12-03" and row.language and not row.notes for row in rows)
+
+
 def test_the_title_comes_from_the_document_where_none_is_given(tmp_path: Path) -> None:
     seeds = tmp_path / "docs"
     (seeds / "html").mkdir(parents=True)

@@ -246,7 +246,8 @@ def _row(found: Described, columns: tuple[str, ...], *, source: str | None,
     elif captured:
         cells.setdefault("captured", captured)
     ours = "added by archiver add: " + ", ".join(said)
-    cells["notes"] = f"{given['notes']}; {ours}" if given.get("notes") else ours
+    if "notes" in columns:  # a table without one gets the other cells (--captured mtime needs it)
+        cells["notes"] = f"{given['notes']}; {ours}" if given.get("notes") else ours
     return AddedRow(found.path, found.language, found.encoding, cells)
 
 
