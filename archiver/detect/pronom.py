@@ -256,6 +256,8 @@ def _stop(server: _Server) -> None:
         _connection[1].close()
         _connection = None
     assert server.process.stdin is not None and server.process.stdout is not None
+    if not server.version:  # still loading its signatures (it reads stdin only once ready)
+        server.process.kill()
     server.process.stdin.close()
     server.process.stdout.close()
     try:

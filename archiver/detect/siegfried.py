@@ -84,7 +84,10 @@ def serve(address: str) -> None:
     events = selectors.DefaultSelector()
     events.register(listener, selectors.EVENT_READ)
     events.register(sys.stdin.buffer, selectors.EVENT_READ)
-    os.write(sys.stdout.fileno(), (json.dumps(versions) + "\n").encode())
+    try:
+        os.write(sys.stdout.fileno(), (json.dumps(versions) + "\n").encode())
+    except BrokenPipeError:  # the process that started it has gone (a pack refused its input)
+        return
     with tempfile.TemporaryDirectory(prefix="archiver-siegfried-") as private:
         while True:
             for key, _ in events.select():
