@@ -188,18 +188,21 @@ def test_repeated_payloads_are_described_as_each_one_alone(tmp_path: Path):
 def test_siegfried_ending_mid_pack_fails_it_cleanly_and_a_later_pack_starts_anew(tmp_path: Path):
     """Siegfried's process killed while a pack's workers ask it: the pack fails with one
     internal error naming Siegfried, leaves nothing in the output folder, and the next pack in
-    the same process starts a new Siegfried and identifies every seed."""
+    the same process starts a new Siegfried, identifies every seed, and removes the folder the
+    killed one could not."""
     files = {f"d{n // 500}/note-{n}.txt": f"Note {n}: a plain English sentence.\n".encode()
              for n in range(3_000)}  # a dozen chunks: most are sent after the kill
     seeds = make_seeds(tmp_path / "seeds", files)
     when = datetime(2026, 12, 3, tzinfo=UTC)
     killed: list[int] = []
+    folders: list[Path] = []
 
     def kill_once(_size: int) -> None:
         if not killed:
-            process = pronom.shared().process
-            process.kill()
-            killed.append(process.wait(timeout=30))
+            server = pronom.shared()
+            folders.append(Path(server.address).parent)
+            server.process.kill()
+            killed.append(server.process.wait(timeout=30))
 
     with pytest.raises(archiver.ArchiverError, match="Siegfried's process"):
         archiver.pack(seeds, out_dir=tmp_path / "out", jobs=2, packaged=when,
@@ -209,3 +212,4 @@ def test_siegfried_ending_mid_pack_fails_it_cleanly_and_a_later_pack_starts_anew
     formats = {seed["format"]["pronom"] for seed in
                json.loads(result.manifest_path.read_text())["seeds"]}
     assert formats == {"x-fmt/111"}
+    assert not folders[0].exists()  # the killed one's socket and links are gone

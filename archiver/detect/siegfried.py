@@ -88,7 +88,8 @@ def serve(address: str) -> None:
         os.write(sys.stdout.fileno(), (json.dumps(versions) + "\n").encode())
     except BrokenPipeError:  # the process that started it has gone (a pack refused its input)
         return
-    with tempfile.TemporaryDirectory(prefix="archiver-siegfried-") as private:
+    # in the folder of its socket, which the process that started it removes however this ends
+    with tempfile.TemporaryDirectory(prefix="links-", dir=os.path.dirname(address)) as private:
         while True:
             for key, _ in events.select():
                 if key.fileobj is sys.stdin.buffer:
