@@ -125,3 +125,18 @@ def test_a_shard_exports_with_the_sibling_warc_its_revisits_need(tmp_path, packe
     assert f"archive/{shards[0]['warc_file']}" in names  # where the copy's bytes are
     lines = [json.loads(line) for line in (tmp_path / "last.jsonl").read_text().splitlines()]
     assert any(line["path"] == COPY for line in lines)
+
+
+def test_shards_are_even_in_count_within_the_limit(tmp_path, docs):
+    """The plan cuts as many shards as the limit needs, of counts that differ by at most one
+    (21 seeds at 8 a shard are 7, 7 and 7, not 8, 8 and 5: on two cores the longest shard sets
+    the pack's time), and the snapshot verifies."""
+    some = {name: docs[name] for name in sorted(docs)[:21]}
+    seeds = make_seeds(tmp_path / "seeds", some)
+    root = archiver.pack(seeds, out_dir=tmp_path / "out", packaged=PACKAGED, jobs=1,
+                         shard_seeds=8).manifest_path
+    plan = json.loads(next(root.parent.glob("*.plan.json")).read_text())
+    assert plan["limits"]["seeds"] == 8
+    assert [shard["seeds"] for shard in plan["shards"]] == [7, 7, 7]
+    assert [shard["first"] for shard in plan["shards"]] == [sorted(some)[n] for n in (0, 7, 14)]
+    assert archiver.verify(root, seeds_dir=seeds, jobs=1).ok

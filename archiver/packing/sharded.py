@@ -38,7 +38,7 @@ from archiver.packing.revisits import assignments, digest_shard, index_earlier, 
 from archiver.packing.shard_job import Earlier, Job, committed
 from archiver.packing.software import software
 from archiver.seeds.plan import Plan
-from archiver.seeds.shards import Limits, cut, plan_document, write_seed_lists
+from archiver.seeds.shards import Limits, even_cut, plan_document, write_seed_lists
 from archiver.seeds.table import SeedTable
 from archiver.seeds.types import Index
 from archiver.warc.compression import Deflate
@@ -69,7 +69,7 @@ def pack_sharded(table: SeedTable, *, out_dir: Path, packaged: datetime, limits:
     stamp_time = warc_timestamp(packaged)
     out_dir.mkdir(parents=True, exist_ok=True)
     history = _history(previous, out_dir, batch.batch_id) if previous else []
-    shards = cut(table.sizes(), limits)
+    shards = even_cut(table.sizes, limits)
     names = Names.of(batch.batch_id, stamp_time, len(shards), index_digits(table.count))
     prior = previous_entry(history[0]) if history else None
     plan = plan_document(batch_id=batch.batch_id, packaged=stamp_time, limits=limits,

@@ -1,4 +1,6 @@
-"""The shard plan: the sorted seeds cut into runs of at most `bytes` seed bytes or `seeds` seeds.
+"""The shard plan: the sorted seeds cut into runs of at most `bytes` seed bytes or `seeds` seeds,
+as even in count as those limits allow (100,000 seeds at 65,536 a shard are two of 50,000, not
+65,536 and 34,464: on two cores, the longer shard alone had set the pack's time).
 
 Cut from the sizes the folder listing gives, before anything is read or compressed, so the plan
 depends on the seeds and the limits alone: never on the executor or the number of workers. It is
@@ -15,7 +17,7 @@ import itertools
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from archiver.errors import InputError
 from archiver.seeds.types import Row, SeedFile
@@ -43,6 +45,18 @@ class Shard:
     bytes: int
     first: str
     last: str
+
+
+def even_cut(seeds: Callable[[], Iterable[tuple[str, int]]], limits: Limits) -> list[Shard]:
+    """`cut` with the seed limit lowered to an even share: as many shards as `cut` makes, but
+    their counts differ by at most one where only the seed limit cuts. `seeds` gives the seeds
+    afresh for each of the two passes (nothing is held between them)."""
+    shards = cut(seeds(), limits)
+    if len(shards) <= 1:
+        return shards
+    total = sum(shard.seeds for shard in shards)
+    share = -(-total // len(shards))  # ceiling: never more shards for the seed limit
+    return cut(seeds(), Limits(limits.bytes, min(limits.seeds, share)))
 
 
 def cut(seeds: Iterable[tuple[str, int]], limits: Limits) -> list[Shard]:
