@@ -232,9 +232,10 @@ SHOWN_TEXT = """() => {
 }"""
 
 
-def wait_for_text(frame: Any, present: list[str], absent: list[str] = ()) -> str:
+def wait_for_text(frame: Any, present: list[str], absent: list[str] = (), *,
+                  wait_ms: int = WAIT_MS) -> str:
     """Wait (bounded) until the frame shows every string of `present` and none of `absent`."""
-    deadline = time.monotonic() + WAIT_MS / 1000
+    deadline = time.monotonic() + wait_ms / 1000
     while True:
         shown = frame.evaluate(SHOWN_TEXT)
         missing = [text for text in present if text not in shown]
@@ -242,7 +243,7 @@ def wait_for_text(frame: Any, present: list[str], absent: list[str] = ()) -> str
         if not missing and not extra:
             return shown
         if time.monotonic() > deadline:
-            _fail(f"after {WAIT_MS} ms the page does not show {missing} or still shows "
+            _fail(f"after {wait_ms} ms the page does not show {missing} or still shows "
                         f"{extra}; it shows: {shown[:2000]}")
         frame.page.wait_for_timeout(200)
 

@@ -124,6 +124,20 @@ class Tab:
             self.page.goto(embed)
             return replay_frame(self.page, url)
 
+    def open_app(self, embed: str, present: list[str]) -> Any:
+        """ReplayWeb.page's own interface at `embed`, once it shows every string of `present`;
+        reloaded once, as `open_seed` is (a frame the service worker did not take shows the
+        test server's listing of /replay/ instead: 1 CI run in 3 or so)."""
+        self.page.goto(embed)
+        try:
+            app = app_frame(self.page)
+            wait_for_text(app, present, wait_ms=FIRST_TRY_MS)
+        except Missing:
+            self.page.goto(embed)
+            app = app_frame(self.page)
+            wait_for_text(app, present)
+        return app
+
     def after_click(self, frame: Any, link: str, batch: str, path: str) -> Any:
         frame.click(link)
         return replay_frame(self.page, alias_url(batch, path))
@@ -164,11 +178,10 @@ def test_chinese_text_seed_shows_its_characters(tab: Tab) -> None:
 
 
 def test_collection_lists_titled_pages_and_finds_their_text(tab: Tab) -> None:
-    tab.page.goto(tab.server.embed("replay-one.wacz", view="pages"))
-    app = app_frame(tab.page)
-    wait_for_text(app, ["Replay test batch",  # the collection's title and description
-                        "A page with a stylesheet, an image and links, and a Chinese text.",
-                        "Replay front page", "Second page", "第二页"])  # the HTML <title>s
+    app = tab.open_app(tab.server.embed("replay-one.wacz", view="pages"), [
+        "Replay test batch",  # the collection's title and description
+        "A page with a stylesheet, an image and links, and a Chinese text.",
+        "Replay front page", "Second page", "第二页"])  # the HTML <title>s
     app.locator("input[placeholder*='Search']").fill("Quokkas")
     wait_for_text(app, ["Quokkas reached the second page."], absent=["Replay front page"])
 
