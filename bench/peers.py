@@ -71,5 +71,5 @@ def commands(tag: str, seeds: Path, work: Path, jobs: int, peers: Path) -> dict[
         f"bagit.py --validate, {jobs} processes": Command(
             f"{q(str(peers / 'bagit.py'))} --quiet --validate --processes {jobs} {q(str(bag))}",
             "verify"),
-        "zcat": Command(f"zcat {q(str(warc))} > /dev/null", "verify"),
+        "zcat": Command(f"zcat {q(str(out))}/*.warc.gz > /dev/null", "verify"),  # or shards
     }

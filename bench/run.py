@@ -143,9 +143,11 @@ def _corpus_goals(name: str, t: dict, root: Path, tag: str) -> list[Goal]:
     if name == "big":
         goals += [Goal(f"big: {key} peak RSS", t[key]["rss"], 64, " MiB")
                   for key in ("archiver pack", "archiver verify")]
-    warc = root / f"out-{tag}" / f"bench-{tag}.warc.gz"
+    warcs = sorted((root / f"out-{tag}").glob("*.warc.gz"))  # a sharded snapshot's: several
     tgz = root / f"{tag}.tar.gz"
-    print(f"\nWARC {warc.stat().st_size:,} bytes; tar|pigz -6 {tgz.stat().st_size:,} bytes")
+    print(f"\nWARC {sum(w.stat().st_size for w in warcs):,} bytes"
+          f"{f' in {len(warcs)} shards' if len(warcs) > 1 else ''}; "
+          f"tar|pigz -6 {tgz.stat().st_size:,} bytes")
     return goals
 
 
