@@ -42,13 +42,16 @@ class Context:
 # What pack's schema checks cost: every entry through the compiled validator (as workers do while
 # packing), then the document without its seeds (as the packer does at the end). One core.
 _SCHEMA_SHARE = r'''
-import json, sys, time
+import json, os, sys, time
 from archiver.manifest.schema import schema_errors, seed_errors
-doc = json.load(open(sys.argv[1]))
+doc = json.load(open(sys.argv[1]))  # a sharded snapshot's root: each shard's manifest
+docs = [json.load(open(os.path.join(os.path.dirname(sys.argv[1]), shard["manifest"])))
+        for shard in doc["shards"]] if "shards" in doc else [doc]
 start = time.perf_counter()
-for entry in doc["seeds"]:
-    assert not seed_errors(entry)
-assert not schema_errors({**doc, "seeds": []})
+for doc in docs:
+    for entry in doc["seeds"]:
+        assert not seed_errors(entry)
+    assert not schema_errors({**doc, "seeds": []})
 print(time.perf_counter() - start)
 '''
 
