@@ -33,7 +33,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 from collections import deque
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
@@ -71,27 +70,18 @@ class _Server:
 
 
 _server: _Server | None = None  # inherited by forked workers, which then ask the same one
-_connection: tuple[int, socket.socket] | None = None  # this process's own, by process id
-_asking = threading.Lock()  # one request at a time on the connection, whatever the thread
 
 
 def identify(location: str) -> FormatId:
     """The PRONOM identifier of the file at `location` ("UNKNOWN" if none matches)."""
-    server = shared()
-    fd = os.open(location, os.O_RDONLY | os.O_NONBLOCK)
+    opened = [os.open(location, os.O_RDONLY | os.O_NONBLOCK)]
     try:
-        with _asking:
-            conn = _connected(server)
-            socket.send_fds(conn, [os.fsencode(os.path.basename(location))], [fd])
-            found = conn.recv(256).decode()
-    except OSError:
-        found = ""
+        found = next(identify_each([(location, opened.pop)]))  # the request takes the fd
     finally:
-        os.close(fd)
-    if not found:
-        raise ArchiverError(f"internal error: Siegfried's process ended while identifying "
-                            f"{location}")
-    return FormatId(found, TOOL, server.version, server.signatures)
+        for fd in opened:  # not sent: Siegfried could not be asked
+            os.close(fd)
+    assert found is not None
+    return found
 
 
 Opener = Callable[[], "int | None"]
@@ -159,8 +149,9 @@ def _answers(conn: socket.socket, count: int, first: str) -> list[str]:
     except OSError:
         answers = []
     if len(answers) != count or not all(answers):
+        after = " and the files after it" if count > 1 else ""
         raise ArchiverError("internal error: Siegfried's process ended while identifying "
-                            f"{first} and the files after it")
+                            f"{first}{after}")
     return answers
 
 
@@ -199,15 +190,6 @@ def shared() -> _Server:
     if not _server.version:
         _ready(_server)
     return _server
-
-
-def _connected(server: _Server) -> socket.socket:
-    global _connection
-    if _connection is None or _connection[0] != os.getpid():  # not a forked parent's socket
-        conn = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        conn.connect(server.address)
-        _connection = (os.getpid(), conn)
-    return _connection[1]
 
 
 def _launch() -> _Server:
@@ -249,12 +231,8 @@ def _go_settings() -> dict[str, str]:
 
 def _stop(server: _Server) -> None:
     """End Siegfried's process (its stdin closes) and wait for it, from its owner only."""
-    global _connection
     if os.getpid() != server.owner:
         return
-    if _connection is not None and _connection[0] == os.getpid():
-        _connection[1].close()
-        _connection = None
     assert server.process.stdin is not None and server.process.stdout is not None
     if not server.version:  # still loading its signatures (it reads stdin only once ready)
         server.process.kill()

@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import os
-import stat
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,7 +50,7 @@ from archiver.manifest.schema import seed_errors
 from archiver.manifest.types import SeedEntry
 from archiver.manifest.writer import placeholders
 from archiver.seeds.links import MEDIA_TYPE
-from archiver.seeds.reading import IN_MEMORY, SeedRead, open_seed, read_seed, reread, tool_path
+from archiver.seeds.reading import IN_MEMORY, SeedRead, open_regular, read_seed, reread, tool_path
 from archiver.seeds.types import Row, Seed, SeedFile
 from archiver.warc.compression import Deflate
 from archiver.warc.records import Record
@@ -152,14 +151,10 @@ def describe(file: SeedFile, row: Row, read: SeedRead, found: FormatId | None,
     if known is not None:
         return Seed(file=file, row=row, digest=read.digest, findings=known)
     try:
-        if read.body is not None:
+        with nullcontext(None) if read.body is not None else tool_path(file) as location:
             findings = detect(file.path, read.sample, charset=row.charset or None,
-                              body=read.body, complete=file.size <= len(read.sample), format=found)
-        else:
-            with tool_path(file) as location:
-                findings = detect(file.path, read.sample, charset=row.charset or None,
-                                  location=location, complete=file.size <= len(read.sample),
-                                  format=found)
+                              location=location, body=read.body,
+                              complete=file.size <= len(read.sample), format=found)
     except CharsetError as err:
         raise IndexFileError(f"{file.location}: INDEX.md line {row.line}: charset: {err}") from None
     return Seed(file=file, row=row, digest=read.digest, findings=findings)
@@ -228,7 +223,7 @@ def compose_chunk(context: Context, seeds: list[tuple[SeedFile, Row]]) -> list[C
         known = [_described.get(key) for key in keys]  # taken now: the store may be emptied
         first = {key: n for n, key in reversed(list(enumerate(keys)))
                  if key is not None and known[n] is None}  # each new key's first seed
-        formats = identify_each([(seeds[n][0].path, functools.partial(_regular_fd, seeds[n][0]))
+        formats = identify_each([(seeds[n][0].path, functools.partial(open_regular, seeds[n][0]))
                                  for n in sorted(first.values())])
         here: dict[DescribedKey, Findings] = {}  # described in this chunk
         try:
@@ -247,22 +242,6 @@ def compose_chunk(context: Context, seeds: list[tuple[SeedFile, Row]]) -> list[C
             item.discard()
         raise
     return done
-
-
-def _regular_fd(file: SeedFile) -> int | None:
-    """A descriptor of the seed's file for Siegfried, opened as `open_seed` opens it; None when
-    it is a link or no longer a regular file (its read says what it is)."""
-    try:
-        fd = open_seed(file.folder, file.path)
-    except OSError:
-        return None
-    try:
-        if stat.S_ISREG(os.fstat(fd).st_mode):
-            return fd
-    except OSError:
-        pass
-    os.close(fd)
-    return None
 
 
 def chunks(seeds: Iterable[tuple[SeedFile, Row]]) -> Iterator[list[tuple[SeedFile, Row]]]:

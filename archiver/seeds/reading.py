@@ -117,41 +117,37 @@ def _checked_blocks(seed: SeedFile, fd: int) -> Iterator[bytes]:
 
 
 @contextmanager
-def tool_folder() -> Iterator[str]:
-    """A private folder (mode 0700) for the links `tool_path` makes, to share among many seeds:
-    making and removing a folder costs more than the rest of a small seed's reading (7 ms
-    against 0.4 ms for a link, on ext4 under load)."""
-    with tempfile.TemporaryDirectory(prefix="archiver-seed-") as private:
-        yield private
-
-
-@contextmanager
-def tool_path(seed: SeedFile, folder: str | None = None) -> Iterator[str | None]:
-    """A path by which a tool that only takes paths (Siegfried, PDFium for a large PDF) reads
-    the seed's own file: a link in a private folder (`folder`, from `tool_folder`, or one of
-    its own), named as the seed (Siegfried weighs the extension), to the descriptor `open_seed`
-    opened (/dev/fd/N, the open file itself), so no link on the seed's path is ever followed and
-    a file swapped in after the read is not read. None when the seed is not a regular file any
-    more. The link is removed when the context ends."""
-    if folder is None:
-        with tool_folder() as private, tool_path(seed, private) as alias:
-            yield alias
+def tool_path(seed: SeedFile) -> Iterator[str | None]:
+    """A path by which a tool that only takes paths (PDFium, for a PDF too large for memory)
+    reads the seed's own file: a link in a private folder (mode 0700), named as the seed, to
+    the descriptor `open_regular` opened (/dev/fd/N, the open file itself), so no link on the
+    seed's path is ever followed and a file swapped in after the read is not read. None when
+    the seed is not a regular file any more. The link and its folder go when the context ends."""
+    fd = open_regular(seed)
+    if fd is None:
+        yield None
         return
+    with closing_fd(fd), tempfile.TemporaryDirectory(prefix="archiver-seed-") as private:
+        alias = os.path.join(private, os.path.basename(seed.path) or "seed")
+        os.symlink(f"/dev/fd/{fd}", alias)
+        yield alias
+
+
+def open_regular(seed: SeedFile) -> int | None:
+    """A descriptor of the seed's file, opened as `open_seed` opens it, for a tool to read
+    (Siegfried is sent it, PDFium reads it through `tool_path`); None when it is a link or no
+    longer a regular file (the seed's own read says what it is). The caller closes it."""
     try:
         fd = open_seed(seed.folder, seed.path)
     except OSError:
-        yield None
-        return
-    with closing_fd(fd):
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            yield None
-            return
-        alias = os.path.join(folder, os.path.basename(seed.path) or "seed")
-        os.symlink(f"/dev/fd/{fd}", alias)
-        try:
-            yield alias
-        finally:
-            os.unlink(alias)
+        return None
+    try:
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            return fd
+    except OSError:
+        pass
+    os.close(fd)
+    return None
 
 
 def open_seed(folder: str, path: str) -> int:
