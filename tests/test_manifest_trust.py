@@ -230,7 +230,7 @@ def test_a_gzip_header_with_optional_fields_is_damage_however_verify_runs(tmp_pa
     document["snapshot_id"] = snapshot_id(document)
     write_signed(manifest, document)
     log_path(manifest).unlink(missing_ok=True)  # it names the manifest's old bytes
-    monkeypatch.setattr(checker, "worth_workers", lambda document: True)
+    monkeypatch.setattr(checker, "worth_workers", lambda plan: True)
     reports = [archiver.verify(manifest, jobs=jobs) for jobs in (1, 2)]
     assert reports[0].to_json() == reports[1].to_json()
     assert [(p.code, p.seed) for p in reports[0].problems] == [("record-damaged", "s0.txt")]

@@ -23,12 +23,13 @@ from archiver.formats.canonical_json import indented, pretty
 from archiver.manifest import schema
 from archiver.manifest.identity import snapshot_id
 from archiver.manifest.loader import Link, load_manifest
+from archiver.manifest.streamed import ManifestFile, scan
 from archiver.manifest.writer import records_text
 from archiver.packing.packer import pack
 from archiver.verification import checker
 from archiver.verification import parallel as parallelcheck
 from archiver.verification.checker import verify
-from archiver.verification.expected import original_of, warcinfo_expected
+from archiver.verification.expected import warcinfo_expected
 from archiver.verification.parallel import check_in_parallel
 from archiver.verification.report import Report
 from archiver.warc.records import NAMESPACE, record_id
@@ -125,32 +126,50 @@ def test_verify_loads_none_of_the_packers_modules(packed: dict[str, Path]) -> No
     assert "perf-test.manifest.json: 41 seeds, 83 records read: OK" in done.stdout
 
 
+def _prove(manifest: Path, warc: Path, jobs: int, between: Any = None) -> Any:
+    """The streamed proof as verify runs it (`between` runs after the first read)."""
+    with ManifestFile(manifest) as opened:
+        plan = parallelcheck.Plan()
+        scanned = scan(opened, plan.add)
+        if between is not None:
+            between()
+        links = [Link(manifest, scanned.digest.sha256, scanned.top)]  # type: ignore[arg-type]
+        warcinfo = warcinfo_expected(scanned.top, Report("", False))  # type: ignore[arg-type]
+        return check_in_parallel(opened, scanned, plan, links, warc, warcinfo, jobs,
+                                 pooled=jobs > 1)
+
+
 @pytest.mark.parametrize("chunk_seeds", [1, 7, 500])
+@pytest.mark.parametrize("jobs", [1, 2])
 def test_workers_prove_an_intact_warc_whole_and_nothing_else(
         packed: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        chunk_seeds: int) -> None:
-    """The parallel check answers for intact files (in chunks of any size), None at any damage."""
+        chunk_seeds: int, jobs: int) -> None:
+    """The streamed proof answers for intact files (in chunks of any size, in workers or in
+    this process), None at any damage, and None if the manifest changes between its reads."""
     monkeypatch.setattr(parallelcheck, "CHUNK_SEEDS", chunk_seeds)
     manifest = packed["1"] / "perf-test.manifest.json"
     document = json.loads(manifest.read_text(encoding="utf-8"))
     entry = document["warc_files"][0]
-    warcinfo = warcinfo_expected(document, Report("", False))
-    seeds, links = by_path(document), [Link(packed["1"] / "perf-test.manifest.json", "", document)]
-    found = check_in_parallel(packed["1"] / entry["name"], entry, document, warcinfo,
-                              lambda seed: True,
-                              lambda seed: original_of(seed, links, seeds), 2)
+    found = _prove(manifest, packed["1"] / entry["name"], jobs)
     assert found is not None
-    assert (found[0], found[1].sha256) == (1 + 2 * 41, entry["sha256"])
+    assert (found[0], found[1].sha256, found[2]) == (1 + 2 * 41, entry["sha256"],
+                                                     document["snapshot_id"])
     data = bytearray((packed["1"] / entry["name"]).read_bytes())
     for offset in (0, len(data) // 3, len(data) - 1):
         damaged = tmp_path / f"at{offset}.warc.gz"
         damaged.write_bytes(bytes(data[:offset]) + bytes([data[offset] ^ 1]) + bytes(data[offset + 1:]))
-        assert check_in_parallel(damaged, entry, document, warcinfo, lambda seed: True,
-                                 lambda seed: original_of(seed, links, seeds), 2) is None
-    refused = check_in_parallel(packed["1"] / entry["name"], entry, document, warcinfo,
-                                lambda seed: seed["path"] != document["seeds"][-1]["path"],
-                                lambda seed: original_of(seed, links, seeds), 2)
-    assert refused is None
+        assert _prove(manifest, damaged, jobs) is None
+    copy = tmp_path / "copy.manifest.json"
+    copy.write_bytes(text := manifest.read_bytes())
+    at = text.rindex(b'"title": "') + len(b'"title": "')
+
+    def rewrite_in_place() -> None:  # the same length, the same entries, another title
+        with open(copy, "r+b") as stream:
+            stream.seek(at)
+            stream.write(bytes([text[at] ^ 1]))
+
+    assert _prove(copy, packed["1"] / entry["name"], jobs) is not None
+    assert _prove(copy, packed["1"] / entry["name"], jobs, rewrite_in_place) is None
 
 
 def by_path(document: dict) -> dict[str, dict]:
@@ -187,7 +206,7 @@ def test_damage_is_reported_the_same_for_every_jobs(packed: dict[str, Path], tmp
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """On several cores the workers check even this small WARC (as they would a large one);
     an entry that breaks the schema is named as one core names it, never a traceback."""
-    monkeypatch.setattr(checker, "worth_workers", lambda document: True)
+    monkeypatch.setattr(checker, "worth_workers", lambda plan: True)
     for name in ("perf-test.warc.gz", "perf-test.manifest.json", "perf-test.manifest.json.sha256"):
         (tmp_path / name).write_bytes((packed["1"] / name).read_bytes())
     damage(tmp_path)
@@ -201,7 +220,7 @@ def test_a_number_with_a_fraction_is_named_not_a_traceback(
         packed: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`"bytes": 4850.0` meets the schema (JSON Schema counts it an integer), but no snapshot id
     can be derived over it: verify names it on every core count, and no command acts on it."""
-    monkeypatch.setattr(checker, "worth_workers", lambda document: True)
+    monkeypatch.setattr(checker, "worth_workers", lambda plan: True)
     (tmp_path / "perf-test.warc.gz").write_bytes((packed["1"] / "perf-test.warc.gz").read_bytes())
     text = (packed["1"] / "perf-test.manifest.json").read_text(encoding="utf-8")
     size = json.loads(text)["seeds"][-1]["bytes"]

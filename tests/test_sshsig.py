@@ -390,7 +390,7 @@ def swap():  # in this process, as the first WARC worker is forked: mid-verifica
         os.replace(signed, manifest)
 
 os.register_at_fork(before=swap)
-checker.worth_workers = lambda document: True  # the pool even for one chunk (L14)
+checker.worth_workers = lambda plan: True  # the pool even for one chunk (L14)
 report = archiver.verify(manifest, jobs=2, signature=SignatureCheck(signature, signers, now=int(time.time())))
 assert swapped, "no worker was forked"
 print(json.dumps(report.to_json()))
@@ -450,7 +450,7 @@ def swap():  # as the first worker for the newest batch's WARC is forked
         os.replace(f"{replacement}.sha256", f"{earlier}.sha256")
 
 os.register_at_fork(before=swap)
-checker.worth_workers = lambda document: True  # the pool even for one chunk (L14)
+checker.worth_workers = lambda plan: True  # the pool even for one chunk (L14)
 report = archiver.verify(newest, jobs=2)
 assert swapped, "no worker was forked"
 print(json.dumps(report.to_json()))

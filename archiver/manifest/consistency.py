@@ -19,7 +19,7 @@ from archiver.manifest.implied import (
     metadata_record,
     warcinfo_record,
 )
-from archiver.manifest.types import Manifest, SeedEntry, main_ref
+from archiver.manifest.types import Dependency, Manifest, SeedEntry, main_ref
 
 
 def snapshot_problems(document: Manifest) -> list[str]:
@@ -29,17 +29,26 @@ def snapshot_problems(document: Manifest) -> list[str]:
 
 def document_problems(document: Manifest) -> list[str]:
     """Names listed twice, and dependencies that are not the ones the revisits need."""
+    seeds = document["seeds"]
+    return listing_problems(
+        len({seed["path"] for seed in seeds}) == len(seeds),
+        [entry["name"] for entry in document["warc_files"]],
+        {(seed["duplicate_of"]["batch"], seed["duplicate_of"]["warc_file"])
+         for seed in seeds if seed["duplicate_of"] is not None},
+        document["dependencies"])
+
+
+def listing_problems(paths_distinct: bool, names: list[str], revisited: set[tuple[str, str]],
+                     dependencies: list[Dependency]) -> list[str]:
+    """`document_problems` from what it needs of the seeds: whether their paths are distinct,
+    and the (batch, WARC file) pairs their revisits name."""
     found = []
-    if len({seed["path"] for seed in document["seeds"]}) != len(document["seeds"]):
+    if not paths_distinct:
         found.append("a seed path is listed twice")
-    names = [entry["name"] for entry in document["warc_files"]]
     if len(set(names)) != len(names):
         found.append("a WARC file is listed twice")
-    needed = {(seed["duplicate_of"]["batch"], seed["duplicate_of"]["warc_file"])
-              for seed in document["seeds"]
-              if seed["duplicate_of"] is not None and seed["duplicate_of"]["warc_file"] not in names}
-    listed = {(dependency["batch"], dependency["warc_file"])
-              for dependency in document["dependencies"]}
+    needed = {pair for pair in revisited if pair[1] not in names}
+    listed = {(dependency["batch"], dependency["warc_file"]) for dependency in dependencies}
     if needed != listed:
         found.append(f"dependencies list {sorted(listed)}, the revisits point into "
                      f"{sorted(needed)}")

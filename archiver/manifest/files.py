@@ -86,9 +86,22 @@ def sidecar_entries(text: str) -> dict[str, str]:
 
 
 def read_manifest_bytes(path: Path) -> bytes:
+    with open_manifest(path) as stream:
+        return read_open(path, stream)
+
+
+def read_open(path: Path, stream: BinaryIO) -> bytes:
+    """The rest of the manifest open as `stream`; ManifestError if it cannot be read."""
     try:
-        with _open_regular(path) as stream:
-            return stream.read()
+        return stream.read()
+    except OSError as err:
+        raise ManifestError(f"{path}: cannot read: {err.strerror}") from None
+
+
+def open_manifest(path: Path) -> BinaryIO:
+    """The manifest at `path`, open for reading; ManifestError saying why not."""
+    try:
+        return open_regular(path)
     except FileNotFoundError:
         raise ManifestError(f"{path}: no such manifest") from None
     except IsADirectoryError:
@@ -99,11 +112,11 @@ def read_manifest_bytes(path: Path) -> bytes:
 
 def read_sidecar(manifest_path: Path) -> str:
     """The sidecar's text exactly, with no newline translation (a CR is damage); OSError if none."""
-    with _open_regular(manifest_path.with_name(manifest_path.name + ".sha256")) as stream:
+    with open_regular(manifest_path.with_name(manifest_path.name + ".sha256")) as stream:
         return stream.read(MAX_SIDECAR).decode("utf-8")
 
 
-def _open_regular(path: Path) -> BinaryIO:
+def open_regular(path: Path) -> BinaryIO:
     """Open a regular file for reading; a FIFO or device would block or never end, so refuse it."""
     stream = open(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb")
     mode = os.fstat(stream.fileno()).st_mode
@@ -117,7 +130,7 @@ class _Fraction(ValueError):
     """A number with a fraction or an exponent: canonical JSON holds integers only."""
 
 
-def _refuse_fraction(text: str) -> Any:
+def refuse_fraction(text: str) -> Any:
     raise _Fraction(text)
 
 
@@ -130,7 +143,7 @@ def parse_manifest(data: bytes) -> dict[str, Any]:
     """
     try:
         with collector_paused():
-            document = json.loads(data.decode("utf-8"), parse_float=_refuse_fraction)
+            document = json.loads(data.decode("utf-8"), parse_float=refuse_fraction)
     except _Fraction as err:
         raise ValueError(f"not a manifest (the number {_short(str(err))} has a fraction or an "
                          "exponent: a manifest's numbers are integers)") from None

@@ -74,6 +74,11 @@ def sidecar_path(manifest_path: Path) -> Path:
 
 
 def sidecar_state(manifest_path: Path, data: bytes) -> SidecarState:
+    return sidecar_state_of(manifest_path, sha256_hex(data))
+
+
+def sidecar_state_of(manifest_path: Path, sha256: str) -> SidecarState:
+    """What the sidecar says of the manifest bytes whose sha256 is `sha256`."""
     try:
         text = read_sidecar(manifest_path)
     except FileNotFoundError:
@@ -83,7 +88,7 @@ def sidecar_state(manifest_path: Path, data: bytes) -> SidecarState:
     recorded = parse_sidecar(text, manifest_path.name)
     if recorded is None:
         return SidecarState("unlisted")
-    return SidecarState("matches" if recorded == sha256_hex(data) else "differs", recorded)
+    return SidecarState("matches" if recorded == sha256 else "differs", recorded)
 
 
 _SIDECAR_REFUSED = {

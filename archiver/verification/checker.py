@@ -12,35 +12,39 @@ registered in `problems.py`.
 from __future__ import annotations
 
 import stat
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, cast
 
 from archiver.base.digests import Hasher, sha256_hex
 from archiver.base.executors import Executor, LocalExecutor
 from archiver.base.pool import default_jobs
 from archiver.errors import ArchiverError
 from archiver.manifest.chain import earlier_links
+from archiver.manifest.consistency import listing_problems
 from archiver.manifest.events import log_path, read_log
-from archiver.manifest.files import (
-    WarcPlace,
-    parse_manifest,
-    read_manifest_bytes,
-)
-from archiver.manifest.loader import Link, sidecar_path, sidecar_state
+from archiver.manifest.files import WarcPlace, parse_manifest
+from archiver.manifest.loader import Link, sidecar_path, sidecar_state_of
 from archiver.manifest.root import is_root
 from archiver.manifest.schema import is_valid, schema_errors
-from archiver.manifest.types import Manifest, SeedEntry, WarcFile
+from archiver.manifest.streamed import ManifestFile, Unstreamable, scan
+from archiver.manifest.types import Manifest, WarcFile
 from archiver.verification.comparison import compare_records
 from archiver.verification.expected import (
     Expected,
-    check_document,
     check_previous,
     manifest_expected,
-    original_of,
     warcinfo_expected,
 )
-from archiver.verification.links import check_links
-from archiver.verification.parallel import check_in_parallel, worth_workers
+from archiver.verification.links import check_links, check_listed_links
+from archiver.verification.parallel import (
+    Listing,
+    Plan,
+    Refused,
+    check_in_parallel,
+    worth_workers,
+)
 from archiver.verification.report import Problem, Report
 from archiver.verification.signature import SignatureCheck, signature_checker
 from archiver.warc.reader import Member, MemberReader
@@ -60,14 +64,15 @@ def verify(manifest_path: Path, *, warc: Path | None = None, fast: bool = False,
     jobs = jobs or default_jobs()
     executor = executor or LocalExecutor(jobs)
     signed = signature_checker(signature) if signature is not None else None
-    report, links = _verify_one(manifest_path, warc=warc, fast=fast, jobs=jobs, executor=executor,
-                                seeds_dir=seeds_dir, signed=signed)
+    checked = _verify_one(manifest_path, warc=warc, fast=fast, jobs=jobs, executor=executor,
+                          seeds_dir=seeds_dir, signed=signed)
+    report, links = checked.report, checked.links
     document = links[0].document if links else None
     place = WarcPlace.of(warc, document) if links else WarcPlace()
     for link in links[1:]:  # each earlier batch's WARC: in a --warc folder, else beside it
-        earlier, _ = _verify_one(link.path, warc=place, fast=fast, jobs=jobs, follow=False,
-                                 executor=executor, pinned=link.sha256)
-        _merge_earlier(report, link, earlier, document)
+        earlier = _verify_one(link.path, warc=place, fast=fast, jobs=jobs, follow=False,
+                              executor=executor, pinned=link.sha256).report
+        _merge_earlier(report, link, earlier, checked.listing)
     if seeds_dir is not None and document is not None and not is_root(document):
         # Imported here: reading a seeds folder loads INDEX.md's parser and the language tags.
         from archiver.verification.originals import check_seeds_folder
@@ -84,61 +89,72 @@ def _check_events(manifest_path: Path, sha256: str | None, report: Report) -> No
         report.add(damage.code, damage.where, damage.message)
 
 
+@dataclass
+class Checked:
+    """One manifest verified: the report, its chain (itself first; its document without the
+    seeds' entries unless they were asked for), and what is kept of its seeds."""
+
+    report: Report
+    links: list[Link]
+    listing: Listing = field(default_factory=lambda: Listing([], []))
+
+
 def _verify_one(manifest_path: Path, *, warc: Path | WarcPlace | None, fast: bool, jobs: int,
                 follow: bool = True, executor: Executor | None = None,
                 also: tuple[Link, ...] = (), seeds_dir: Path | None = None,
                 signed: Callable[[bytes, Report], None] | None = None,
-                pinned: str | None = None) -> tuple[Report, list[Link]]:
-    """Verify one manifest and its WARC files; return it with its chain (itself first). A
-    sharded snapshot's root is checked shard by shard on `executor`, each shard comparing its
-    seeds with `seeds_dir` if given.
+                pinned: str | None = None, entries: bool = False,
+                digits: int | None = None) -> Checked:
+    """Verify one manifest and its WARC files; with it, its chain (itself first). A sharded
+    snapshot's root is checked shard by shard on `executor`, each shard comparing its seeds with
+    `seeds_dir` if given. `entries`: the first link's document holds the seeds' entries (for
+    `--seeds`; otherwise a proved manifest's link has its top level only). `digits`: a shard's,
+    whose listing sums its resources' index lines.
 
-    On several cores, with the manifest's top level sound, workers check the WARC while this
-    process checks the seeds' entries (`_proved_whole`); anything wrong, and the one-core check
-    below runs from the start, so that every problem is named the same way on any machine.
+    First the manifest is proved whole without being held (`_proved`: workers check the WARC on
+    several cores); anything wrong, and the one-core check below runs from the start on the
+    manifest read whole, so that every problem is named the same way on any machine.
 
-    The manifest is read once: `signed` checks its signature over these bytes, and an earlier
-    link whose bytes are no longer the ones its chain was checked with (`pinned`) is broken.
+    The manifest is read from one open file: `signed` checks its signature over the bytes that
+    are verified, and an earlier link whose bytes are no longer the ones its chain was checked
+    with (`pinned`) is broken.
     """
-    data = read_manifest_bytes(manifest_path)
+    with ManifestFile(manifest_path) as manifest:
+        if not fast:
+            proved = _proved(manifest, warc=warc, jobs=jobs, follow=follow, also=also,
+                             signed=signed, pinned=pinned, digits=digits,
+                             entries=entries or seeds_dir is not None)
+            if proved is not None:
+                return proved
+        data = manifest.read_all()
     report = Report(manifest=str(manifest_path), fast=fast)
     digest = sha256_hex(data)
     if pinned is not None and digest != pinned:
-        report.add("chain-broken", str(manifest_path), f"changed while being verified: its "
-                   f"sha256 is now {digest}, the chain was checked with {pinned}")
-        return report, []
+        return Checked(_changed(report, manifest_path, digest, pinned), [])
     if signed is not None:
         signed(data, report)
-    _check_sidecar(manifest_path, data, report)
+    _check_sidecar(manifest_path, digest, report)
     try:
         document = parse_manifest(data)
     except ValueError as err:
         report.add("manifest-unreadable", str(manifest_path), str(err))
-        return report, []
+        return Checked(report, [])
     del data  # the parsed document is what is checked from here on
     if is_root(document):
         from archiver.verification.sharded import verify_root
 
-        return verify_root(manifest_path, digest, document, report, fast=fast,
-                           executor=executor or LocalExecutor(jobs), follow=follow,
-                           seeds_dir=seeds_dir, warc=warc)
-    chain: tuple[list[Link], str] | None = None  # read once: earlier manifests are files too
-    if not fast and jobs > 1 and _top_level_valid(document) and worth_workers(document):
-        chain = _chain(manifest_path, digest, document, follow, also)
-        links, broken = chain
-        place = WarcPlace.of(warc, document)
-        if not broken and _proved_whole(manifest_path, place, document, links, report, jobs):
-            report.seeds = [seed["path"] for seed in document["seeds"]]
-            check_links(document, report, str(manifest_path))
-            return report, links
+        report, links = verify_root(manifest_path, digest, document, report, fast=fast,
+                                    executor=executor or LocalExecutor(jobs), follow=follow,
+                                    seeds_dir=seeds_dir, warc=warc)
+        return Checked(report, links)
     errors = schema_errors(document)
     for error in errors:
         report.add("manifest-schema", str(manifest_path), f"manifest breaks its schema {error}")
     if errors:
-        return report, []
+        return Checked(report, [])
     report.seeds = [seed["path"] for seed in document["seeds"]]
     check_links(document, report, str(manifest_path))
-    links, broken = chain or _chain(manifest_path, digest, document, follow, also)
+    links, broken = _chain(manifest_path, digest, document, follow, also)
     if broken:
         report.add("chain-broken", str(manifest_path), broken)
     expected = manifest_expected(document, report, str(manifest_path), links)
@@ -147,13 +163,18 @@ def _verify_one(manifest_path: Path, *, warc: Path | WarcPlace | None, fast: boo
         name = warc_entry["name"]
         path = place.locate(manifest_path.parent, name)
         _check_warc(path, warc_entry, [e for e in expected if e.warc_file == name], report, fast)
-    return report, links
+    return Checked(report, links, Listing.of(document, digits))
 
 
-def _top_level_valid(document: Any) -> bool:
+def _changed(report: Report, manifest_path: Path, digest: str, pinned: str) -> Report:
+    report.add("chain-broken", str(manifest_path), f"changed while being verified: its "
+               f"sha256 is now {digest}, the chain was checked with {pinned}")
+    return report
+
+
+def _top_level_valid(top: dict[str, Any]) -> bool:
     """The manifest meets its schema but for its seeds' entries, which are checked one by one."""
-    return (isinstance(document, dict) and isinstance(document.get("seeds"), list)
-            and is_valid({**document, "seeds": []}))
+    return is_valid({**top, "seeds": []})
 
 
 def _chain(manifest_path: Path, digest: str, document: Manifest, follow: bool,
@@ -169,69 +190,83 @@ def _chain(manifest_path: Path, digest: str, document: Manifest, follow: bool,
     return links, ""
 
 
-def _proved_whole(manifest_path: Path, place: WarcPlace, document: Manifest,
-                  links: list[Link], report: Report, jobs: int) -> bool:
-    """True if the seeds' entries meet the schema and agree with the snapshot id, and worker
-    processes found every record exactly as the manifest says. Otherwise nothing is reported
-    here: the one-core check then names each problem."""
-    trial = Report(manifest=report.manifest, fast=False)
-    warcinfo = warcinfo_expected(document, trial)
-    try:  # over entries not yet checked against the schema (the workers do that)
-        check_document(document, trial, report.manifest, snapshot=False)  # workers derive it
-    except (KeyError, TypeError, AttributeError):
-        return False  # an entry the schema refuses: the one-core check names it
-    check_previous(document, trial, report.manifest, links)
-    if trial.problems or len(document["warc_files"]) != 1:
-        return False
-    entry = document["warc_files"][0]
-    path = place.locate(manifest_path.parent, entry["name"])
+def _proved(manifest: ManifestFile, *, warc: Path | WarcPlace | None, jobs: int, follow: bool,
+            also: tuple[Link, ...], signed: Callable[[bytes, Report], None] | None,
+            pinned: str | None, digits: int | None, entries: bool) -> Checked | None:
+    """The manifest proved whole, read as a stream (`verification/parallel.py`): its top level
+    and every seed's entry meet the schema and agree with the snapshot id, and every record is
+    exactly as the manifest says. None if anything is wrong or not read this way: the one-core
+    check then names each problem. A pinned manifest that changed is named here."""
+    path = manifest.path
+    plan = Plan()
     try:
-        if not stat.S_ISREG(path.stat().st_mode):
-            return False
+        scanned = scan(manifest, plan.add, keep=signed is not None)
+    except (Unstreamable, Refused):
+        return None
+    top, digest = scanned.top, scanned.digest.sha256
+    report = Report(manifest=str(path), fast=False)
+    if pinned is not None and digest != pinned:
+        return Checked(_changed(report, path, digest, pinned), [])
+    if is_root(top) or not _top_level_valid(top) or len(top["warc_files"]) != 1:
+        return None  # a root is small: read whole
+    document = cast(Manifest, top)
+    links, broken = _chain(path, digest, document, follow, also)
+    trial = Report(manifest=str(path), fast=False)
+    warcinfo = warcinfo_expected(document, trial)
+    for problem in listing_problems(True, [top["warc_files"][0]["name"]], plan.revisited,
+                                    top["dependencies"]):
+        trial.add("manifest-inconsistent", str(path), problem)
+    check_previous(document, trial, str(path), links)
+    entry = top["warc_files"][0]
+    place = WarcPlace.of(warc, top)
+    warc_path = place.locate(path.parent, entry["name"])
+    try:
+        if broken or trial.problems or not stat.S_ISREG(warc_path.stat().st_mode):
+            return None
     except OSError:
-        return False
-    by_path: dict[str, SeedEntry] = {}
-
-    def accept(seed: Any) -> bool:
-        """Keep one seed's entry, listed once (workers check it against the schema)."""
-        if seed["path"] in by_path:
-            return False
-        by_path[seed["path"]] = seed
-        return True
-
-    found = check_in_parallel(path, entry, document, warcinfo, accept,
-                              lambda seed: original_of(seed, links, by_path), jobs)
+        return None
+    found = check_in_parallel(manifest, scanned, plan, links, warc_path, warcinfo, jobs,
+                              pooled=jobs > 1 and worth_workers(plan), digits=digits)
     if found is None:
-        return False
-    records, digest, snapshot_id = found
-    if snapshot_id != document["snapshot_id"] or (digest.sha256, digest.size, records) != (
+        return None
+    records, whole, snapshot_id = found
+    if snapshot_id != top["snapshot_id"] or (whole.sha256, whole.size, records) != (
             entry["sha256"], entry["bytes"], entry["records"]):
-        return False
-    report.records_checked += records
-    report.bytes_checked += digest.size
-    return True
+        return None
+    if entries:  # the seeds' entries, from the bytes just proved
+        data = manifest.read_all()
+        if sha256_hex(data) != digest:
+            return None
+        document = cast(Manifest, parse_manifest(data))
+        links[0] = Link(path, digest, document)
+    if signed is not None:
+        signed(scanned.data or b"", report)
+    _check_sidecar(path, digest, report)
+    report.records_checked, report.bytes_checked = records, whole.size
+    listing = plan.listing()
+    report.seeds = listing.paths
+    linked = {seed["path"] for seed in plan.linked}
+    check_listed_links(top.get("links", 0), [p for p in listing.paths if p not in linked],
+                       plan.linked, report, str(path))
+    return Checked(report, links, listing)
 
 
-def _merge_earlier(report: Report, link: Link, earlier: Report,
-                   document: Manifest | None) -> None:
+def _merge_earlier(report: Report, link: Link, earlier: Report, listing: Listing) -> None:
     """An earlier batch's problems, named by batch; seeds revisiting its damage fail too."""
     damaged = {problem.seed for problem in earlier.problems if problem.seed}
     for problem in earlier.problems:
         seed = f"{problem.seed}: " if problem.seed else ""
         report.add(problem.code, problem.where,
                    f"earlier batch {link.batch_id} ({link.path.name}): {seed}{problem.message}")
-    for seed in (document or {}).get("seeds", []):
-        duplicate = seed["duplicate_of"]
-        if duplicate and duplicate["batch"] == link.batch_id and (
-                duplicate["path"] in damaged or not earlier.ok and not earlier.seeds):
-            report.add("revisit-unresolved", seed["path"],
-                       f"revisits {duplicate['path']} in batch {link.batch_id}, which is damaged",
-                       seed["path"])
+    for path, batch, original in listing.revisits:
+        if batch == link.batch_id and (original in damaged or not earlier.ok and not earlier.seeds):
+            report.add("revisit-unresolved", path,
+                       f"revisits {original} in batch {link.batch_id}, which is damaged", path)
 
 
-def _check_sidecar(manifest_path: Path, data: bytes, report: Report) -> None:
+def _check_sidecar(manifest_path: Path, sha256: str, report: Report) -> None:
     sidecar = str(sidecar_path(manifest_path))
-    found = sidecar_state(manifest_path, data)
+    found = sidecar_state_of(manifest_path, sha256)
     if found.state == "missing":
         report.add("sidecar-missing", sidecar, "no sidecar digest file beside the manifest")
     elif found.state == "unreadable":
@@ -241,7 +276,7 @@ def _check_sidecar(manifest_path: Path, data: bytes, report: Report) -> None:
                    f"sidecar does not list {manifest_path.name} in sha256sum format")
     elif found.state == "differs":
         report.add("sidecar-mismatch", sidecar,
-                   f"manifest sha256 is {sha256_hex(data)}, sidecar records {found.recorded}")
+                   f"manifest sha256 is {sha256}, sidecar records {found.recorded}")
 
 
 def _check_warc(path: Path, entry: WarcFile, expected: list[Expected], report: Report,

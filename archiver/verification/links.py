@@ -7,23 +7,29 @@ from __future__ import annotations
 import os
 
 from archiver.base.digests import sha256_hex
-from archiver.manifest.types import Manifest
+from archiver.manifest.types import Manifest, SeedEntry
 from archiver.seeds.links import MEDIA_TYPE, BadLink, entries_lookup, resolve
 from archiver.verification.report import Report
 
 
 def check_links(document: Manifest, report: Report, where: str) -> None:
     seeds = document["seeds"]
-    links = {seed["path"]: seed["link"]["target"] for seed in seeds if "link" in seed}
-    if document.get("links", 0) != len(links):
-        report.add("manifest-inconsistent", where, f"the manifest counts {document.get('links', 0)} "
+    check_listed_links(document.get("links", 0), [seed["path"] for seed in seeds if "link" not in seed],
+                       [seed for seed in seeds if "link" in seed], report, where)
+
+
+def check_listed_links(counted: int, plain: list[str], linked: list[SeedEntry], report: Report,
+                       where: str) -> None:
+    """`check_links` from the paths of the seeds that are not links and the link seeds' entries
+    (`counted`: the links the manifest counts)."""
+    links = {seed["path"]: seed["link"]["target"] for seed in linked}
+    if counted != len(links):
+        report.add("manifest-inconsistent", where, f"the manifest counts {counted} "
                    f"links, its seeds hold {len(links)}")
     if not links:
         return
-    lookup = entries_lookup([seed["path"] for seed in seeds if "link" not in seed], links)
-    for seed in seeds:
-        if "link" not in seed:
-            continue
+    lookup = entries_lookup(plain, links)
+    for seed in linked:
         target = seed["link"]["target"]
         data = os.fsencode(target)
         if (sha256_hex(data), len(data)) != (seed["sha256"], seed["bytes"]):

@@ -1,31 +1,43 @@
-"""Verify a WARC on every core: the manifest says where every member starts.
+"""Prove a snapshot whole without holding its manifest: the manifest says where every member is.
 
-This process goes through the manifest's seeds once, handing each to `accept` (which takes what
-it needs of it) and cutting them into chunks of consecutive records, as long as the records
-follow one another through the WARC in manifest order. Workers start on the first chunk at once.
-Each worker process checks its chunk's entries against the schema, renders the part of each that
-the snapshot id covers, rebuilds their expected records (the same `expected.seed_expected` the
-one-core check uses) and proves each member byte for byte what those records make; the first
-task hashes the whole file. Forked workers read the entries from the document this process
-parsed (inherited, never pickled); spawned ones get them in the chunk. This can only prove a WARC
+The manifest is read twice from one open file (`manifest.streamed`), neither time held. The
+first read (`Plan.add`, entry by entry) keeps what the checks after the records need (every
+seed's path, the links, what the revisits name) and cuts the seeds into chunks of consecutive
+records, as long as the records follow one another through the one WARC in manifest order. The
+second read cuts each chunk's text out of the manifest and hands it to a worker, which decodes
+its entries, checks them against the schema, renders the part of each that the snapshot id
+covers, rebuilds their expected records (the same `expected.seed_expected` the one-core check
+uses) and proves each member byte for byte what those records make; one task hashes the whole
+WARC. The second read must find the bytes the first one hashed. This can only prove a snapshot
 whole: at the first problem of any kind the answer is None, and the caller verifies on one core,
 so damage is reported exactly as the one-core check reports it.
+
+Under 200 bytes a seed stay in this process (its path, where its entry's text lies), and a
+worker holds one chunk: memory does not grow with the manifest's entries. On one core, or for a
+WARC of one chunk, the chunks are checked in this process, in order.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from array import array
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterator
+from typing import Any, BinaryIO
 
 from archiver.base.digests import Digest, sha256_file, sha256_hex
 from archiver.base.memory import held_data_frozen
-from archiver.base.pool import forks, in_order, process_pool
+from archiver.base.pool import in_order, process_pool
 from archiver.formats.canonical_json import compact
 from archiver.manifest import schema
+from archiver.manifest.chain import resolve_revisit
+from archiver.manifest.digest_index import LineSum, Stored
 from archiver.manifest.identity import SnapshotHasher, snapshot_seed
 from archiver.manifest.implied import RecordContext, RevisitTarget
-from archiver.manifest.types import Manifest, SeedEntry, WarcFile
+from archiver.manifest.loader import Link
+from archiver.manifest.streamed import ManifestFile, Scanned, Unstreamable, entries_of, spans
+from archiver.manifest.types import Manifest, SeedEntry, main_ref
 from archiver.verification.comparison import compare_records
 from archiver.verification.expected import Expected, seed_expected, warc_names
 from archiver.verification.report import Report
@@ -36,17 +48,19 @@ CHUNK_SEEDS = 500
 CHUNK_BYTES = 16 << 20
 HELD = 8 << 20  # a record and its member up to this size are proved from memory
 
-Originals = Callable[[SeedEntry], "RevisitTarget | None"]
-Accept = Callable[[Any], bool]
-# The document being verified, as forked workers inherit it (set only while a pool runs).
-_inherited: list[Manifest] = []
+_FAILED = (KeyError, TypeError, IndexError, AttributeError, ValueError)
+
+
+class Refused(Exception):
+    """A seed's entry cannot be proved here (malformed, listed twice, its records out of order):
+    the one-core check names why."""
 
 
 @dataclass(frozen=True)
 class Chunk:
-    """Consecutive records of one WARC, from byte `start` to `end`, and the seeds they belong to:
-    `count` entries from index `first` of the document's seeds (`seeds` holds them when the
-    workers do not inherit the document), and what each revisit among them repeats."""
+    """Consecutive records of one WARC, from byte `start` to `end`, and the text of the `count`
+    seed entries they belong to; what each revisit among them repeats (by index in the chunk);
+    with `digits`, the resources' digest-index lines are summed by bucket (a shard's)."""
 
     path: Path
     name: str
@@ -55,115 +69,244 @@ class Chunk:
     context: RecordContext
     names: frozenset[str]  # the manifest's WARC files
     warcinfo: list[Expected]  # in the first chunk only
+    count: int
+    originals: dict[int, RevisitTarget]
+    text: str
+    digits: int | None
+
+
+@dataclass(frozen=True)
+class Proved:
+    """What a worker proved of a chunk: its records, the snapshot-id text of its seeds
+    (`compact(snapshot_seed(entry))` joined by commas) and, for a shard, its index sums."""
+
+    records: int
+    snapshot: bytes
+    sums: dict[str, tuple[int, int]]
+
+
+@dataclass
+class Listing:
+    """What verify keeps of a manifest's seeds once their records are checked: what the checks
+    after them need, never the entries. `revisits`: each revisit's path and the batch and path
+    its `duplicate_of` names; `sums`: a shard's resources' index lines, by bucket."""
+
+    paths: list[str]
+    revisits: list[tuple[str, str, str]]
+    sums: dict[str, LineSum] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, document: Manifest, digits: int | None = None) -> Listing:
+        seeds = document["seeds"]
+        listing = cls([seed["path"] for seed in seeds],
+                      [(seed["path"], seed["duplicate_of"]["batch"], seed["duplicate_of"]["path"])
+                       for seed in seeds if seed["duplicate_of"] is not None])
+        if digits is not None:
+            for seed in seeds:
+                _sum_resource(listing.sums, seed, document["packaged"], digits)
+        return listing
+
+
+@dataclass(frozen=True)
+class _Cut:
     first: int
     count: int
-    originals: dict[int, RevisitTarget]  # by index within the chunk
-    seeds: list[SeedEntry] | None
-
-    def entries(self) -> list[SeedEntry]:
-        if self.seeds is not None:
-            return self.seeds
-        return _inherited[0]["seeds"][self.first:self.first + self.count]
+    start: int  # in the WARC
+    end: int
 
 
-def worth_workers(document: Manifest) -> bool:
-    """Whether the WARC makes more than one chunk (the top level already meets the schema). A
-    smaller one is checked faster in this process than a pool starts: a chain of a thousand
-    one-seed batches would otherwise start a thousand pools."""
-    return len(document["seeds"]) > CHUNK_SEEDS or sum(
-        entry["bytes"] for entry in document["warc_files"]) > CHUNK_BYTES
+class Plan:
+    """The first read of the manifest: `add` takes each entry in turn (Refused where the proof
+    must stop); what is kept of them, and the chunks they make."""
 
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+        self.begins = array("q")  # where each entry's text lies in the manifest
+        self.ends = array("q")
+        self.seen: set[str] = set()
+        self.warc: str | None = None  # the WARC file every record is in
+        self.first_offset = -1  # of the first seed's first record
+        self.end = -1  # where the last record ends
+        self.cuts: list[_Cut] = []
+        self._start = self._first = 0
+        self.revisited: set[tuple[str, str]] = set()  # (batch, WARC file) the revisits name
+        self.revisits: list[tuple[str, str, str]] = []
+        self.revisit_at: set[int] = set()
+        self.wanted: set[str] = set()  # the paths revisits in this batch name
+        self.linked: list[SeedEntry] = []
+        self.sums: dict[str, LineSum] = {}  # a shard's, once proved
 
-class _Refused(Exception):
-    """A seed's entry was refused, or its records do not follow one another: no proof here."""
-
-
-def check_in_parallel(path: Path, entry: WarcFile, document: Manifest,
-                      warcinfo: list[Expected], accept: Accept, originals: Originals,
-                      jobs: int) -> tuple[int, Digest, str] | None:
-    """(records checked, the file's digest, the snapshot id of the seeds' entries) if every seed
-    is accepted and meets the schema and every record is as the manifest says, else None."""
-    context = RecordContext.of(document)
-    snapshot = SnapshotHasher(document)
-    records = 0
-    schema.compile_now()  # once, here: forked workers share the compiled validators
-    inherit = forks()
-    _inherited[:] = [document] if inherit else []
-    try:
-        with held_data_frozen(), process_pool(jobs) as pool:
-            # The whole file's digest is a worker's first task: no thread runs in this process
-            # when the pool forks its workers.
-            digest = pool.submit(sha256_file, path)
-            try:
-                work = _chunks(path, entry, document, context, warcinfo, accept, originals,
-                               inherit)
-                for found in in_order(pool, check_chunk, work, jobs=jobs):
-                    if found is None:
-                        return None
-                    records += found[0]
-                    if found[1]:
-                        snapshot.add_bytes(found[1])
-                return records, digest.result(), snapshot.label()
-            finally:
-                digest.cancel()
-    except (OSError, _Refused):  # unreadable: the one-core check says so, in the report's words
-        return None
-    finally:
-        _inherited.clear()
-
-
-def _chunks(path: Path, entry: WarcFile, document: Manifest, context: RecordContext,
-            warcinfo: list[Expected], accept: Accept, originals: Originals,
-            inherit: bool) -> Iterator[Chunk]:
-    """The chunks in file order; _Refused where a seed is refused or its records out of order.
-
-    The entries are not schema-checked yet (workers do that), so anything malformed here is
-    only a reason to stop."""
-    info = entry["warcinfo"]
-    if info["offset"] != 0:
-        raise _Refused
-    start, first, end = 0, 0, info["length"]
-    names = warc_names(document)
-    repeats: dict[int, RevisitTarget] = {}
-    seeds = document["seeds"]
-    for index, seed in enumerate(seeds):
+    def add(self, seed: Any, begin: int, end: int) -> None:
+        index = len(self.paths)
         try:
-            if not accept(seed):
-                raise _Refused
+            path = seed["path"]
+            if not isinstance(path, str) or path in self.seen:
+                raise Refused
             for record in seed["records"]:
-                if record["warc_file"] != entry["name"] or record["offset"] != end:
-                    raise _Refused
-                end += record["length"]
-            original = originals(seed)
-        except (KeyError, TypeError, IndexError, AttributeError, ValueError):
-            raise _Refused from None
-        if original is not None:
-            repeats[index - first] = original
-        if index + 1 - first >= CHUNK_SEEDS or end - start >= CHUNK_BYTES:
-            yield Chunk(path, entry["name"], start, end, context, names,
-                        warcinfo if first == 0 else [], first, index + 1 - first, repeats,
-                        None if inherit else seeds[first:index + 1])
-            start, first, repeats = end, index + 1, {}
-    if end != entry["bytes"]:
-        raise _Refused
-    if first < len(seeds) or first == 0:
-        yield Chunk(path, entry["name"], start, end, context, names,
-                    warcinfo if first == 0 else [], first, len(seeds) - first, repeats,
-                    None if inherit else seeds[first:])
+                if self.warc is None:
+                    self.warc, self.first_offset = record["warc_file"], record["offset"]
+                    self.end = self.first_offset
+                if record["warc_file"] != self.warc or record["offset"] != self.end:
+                    raise Refused
+                self.end += record["length"]
+            duplicate = seed["duplicate_of"]
+            if duplicate is not None:
+                self.revisited.add((duplicate["batch"], duplicate["warc_file"]))
+                self.revisits.append((path, duplicate["batch"], duplicate["path"]))
+                self.revisit_at.add(index)
+                self.wanted.add(duplicate["path"])
+            if "link" in seed:
+                self.linked.append(seed)
+        except _FAILED:
+            raise Refused from None
+        self.seen.add(path)
+        self.paths.append(path)
+        self.begins.append(begin)
+        self.ends.append(end)
+        if index + 1 - self._first >= CHUNK_SEEDS or self.end - self._start >= CHUNK_BYTES:
+            self._cut(index + 1)
+
+    def _cut(self, upto: int) -> None:
+        self.cuts.append(_Cut(self._first, upto - self._first, self._start, self.end))
+        self._start, self._first = self.end, upto
+
+    def finish(self, info_length: int) -> None:
+        """The last chunk, once the warcinfo record's length is known (a manifest of no seeds
+        makes one chunk of no seeds: the warcinfo record alone)."""
+        if not self.paths:
+            self.end = info_length
+        if self._first < len(self.paths) or not self.cuts:
+            self._cut(len(self.paths))
+        self.seen.clear()
+
+    def listing(self) -> Listing:
+        return Listing(self.paths, self.revisits, self.sums)
 
 
-def check_chunk(chunk: Chunk) -> tuple[int, bytes] | None:
-    """In a worker: the number of records in the chunk and the snapshot-id text of its seeds
-    (`compact(snapshot_seed(entry))` joined by commas) if all are as expected, else None."""
+def worth_workers(plan: Plan) -> bool:
+    """Whether the WARC makes more than one chunk. A smaller one is checked faster in this
+    process than a pool starts: a chain of a thousand one-seed batches would otherwise start a
+    thousand pools."""
+    return len(plan.paths) > CHUNK_SEEDS or plan.end > CHUNK_BYTES
+
+
+def _sum_resource(sums: dict[str, LineSum], seed: SeedEntry, packaged: str, digits: int) -> None:
+    if main_ref(seed)["type"] == "resource":
+        sums.setdefault(seed["sha256"][:digits], LineSum()).add(
+            Stored.of(seed, packaged).line())
+
+
+def check_in_parallel(manifest: ManifestFile, scanned: Scanned, plan: Plan, links: list[Link],
+                      warc: Path, warcinfo: list[Expected], jobs: int, *, pooled: bool,
+                      digits: int | None = None) -> tuple[int, Digest, str] | None:
+    """(records checked, the WARC's digest, the snapshot id of the seeds' entries) if every
+    record is as the manifest says, and the manifest still the bytes `scanned` read; else None.
+    `pooled`: on `jobs` worker processes, else in this process. With `digits`, `plan`'s listing
+    gets the shard's index sums."""
+    top = scanned.top
+    entry = top["warc_files"][0]
+    info = entry["warcinfo"]
+    if info["offset"] != 0 or plan.paths and (plan.warc, plan.first_offset) != (
+            entry["name"], info["length"]):
+        return None
+    plan.finish(info["length"])
+    if plan.end != entry["bytes"]:
+        return None
+    context = RecordContext.of(top)  # type: ignore[arg-type]
+    snapshot = SnapshotHasher(top)  # type: ignore[arg-type]
+    records = 0
+    sums: dict[str, LineSum] = defaultdict(LineSum)
+    chunks = _chunks(manifest, scanned, plan, links, warc, context, warcinfo, digits)
+    try:
+        if pooled:
+            schema.compile_now()  # once, here: forked workers share the compiled validators
+            with held_data_frozen(), process_pool(jobs) as pool:
+                # The WARC's digest is a worker's first task: no thread runs in this process
+                # when the pool forks its workers.
+                digest = pool.submit(sha256_file, warc)
+                try:
+                    for found in in_order(pool, check_chunk, chunks, jobs=jobs):
+                        if found is None:
+                            return None
+                        records += _take(found, snapshot, sums)
+                    whole = digest.result()
+                finally:
+                    digest.cancel()
+        else:
+            for chunk in chunks:
+                found = check_chunk(chunk)
+                if found is None:
+                    return None
+                records += _take(found, snapshot, sums)
+            whole = sha256_file(warc)
+    except (OSError, Refused, Unstreamable):  # the one-core check says why, in its words
+        return None
+    plan.sums = dict(sums)
+    return records, whole, snapshot.label()
+
+
+def _take(found: Proved, snapshot: SnapshotHasher, sums: dict[str, LineSum]) -> int:
+    if found.snapshot:
+        snapshot.add_bytes(found.snapshot)
+    for prefix, (value, count) in found.sums.items():
+        sums[prefix] += LineSum(value, count)
+    return found.records
+
+
+def _chunks(manifest: ManifestFile, scanned: Scanned, plan: Plan, links: list[Link],
+            warc: Path, context: RecordContext, warcinfo: list[Expected],
+            digits: int | None) -> Iterator[Chunk]:
+    """The chunks in file order, each with its entries' text from the second read. A revisit
+    resolves as in the one-core check, but only to a seed listed before it (else Refused)."""
+    names = warc_names(scanned.top)  # type: ignore[arg-type]
+    name = scanned.top["warc_files"][0]["name"]
+    cuts = plan.cuts
+    wanted: dict[str, SeedEntry] = {}  # the seeds revisits in this batch name, as they come
+    texts = spans(manifest, ((plan.begins[cut.first], plan.ends[cut.first + cut.count - 1])
+                             if cut.count else (0, 0) for cut in cuts), scanned.digest)
+    for cut, text in zip(cuts, texts):
+        base = plan.begins[cut.first] if cut.count else 0
+        originals: dict[int, RevisitTarget] = {}
+        for index in range(cut.first, cut.first + cut.count):
+            is_wanted, revisit = plan.paths[index] in plan.wanted, index in plan.revisit_at
+            if not (is_wanted or revisit):
+                continue
+            seed = entries_of(text[plan.begins[index] - base:plan.ends[index] - base])[0]
+            if is_wanted:
+                wanted[seed["path"]] = seed
+            if revisit:
+                try:
+                    original = resolve_revisit(seed, links, wanted)
+                except _FAILED:
+                    raise Refused from None
+                if original is not None:
+                    originals[index - cut.first] = original.target()
+        yield Chunk(warc, name, cut.start, cut.end, context, names,
+                    warcinfo if cut.first == 0 else [], cut.count, originals, text, digits)
+    for _ in texts:  # to its end: Unstreamable if the manifest's bytes changed
+        pass
+
+
+def check_chunk(chunk: Chunk) -> Proved | None:
+    """In a worker: what it proved of the chunk if all is as expected, else None."""
     report = Report(manifest="", fast=False)
     expected = list(chunk.warcinfo)
     texts = []
-    for index, seed in enumerate(chunk.entries()):
+    sums: dict[str, LineSum] = {}
+    try:
+        seeds = entries_of(chunk.text)
+    except (ValueError, RecursionError):
+        return None
+    if len(seeds) != chunk.count:
+        return None
+    for index, seed in enumerate(seeds):
         if not schema.is_valid_seed(seed):
             return None
         texts.append(compact(snapshot_seed(seed)))
         expected += seed_expected(seed, chunk.context, chunk.names, chunk.originals.get(index),
                                   report)
+        if chunk.digits is not None:
+            _sum_resource(sums, seed, chunk.context.packaged, chunk.digits)
     if report.problems:
         return None
     offset = chunk.start
@@ -178,7 +321,10 @@ def check_chunk(chunk: Chunk) -> tuple[int, bytes] | None:
             elif not _streamed_member(chunk.name, stream, item):
                 return None
             offset += item.length
-    return (len(expected), b",".join(texts)) if offset == chunk.end else None
+    if offset != chunk.end:
+        return None
+    return Proved(len(expected), b",".join(texts),
+                  {prefix: (total.value, total.count) for prefix, total in sums.items()})
 
 
 def exact_member(data: bytes, item: Expected) -> bool:

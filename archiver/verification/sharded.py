@@ -23,7 +23,7 @@ from archiver.manifest.digest_index import LineSum, Stored, bucket_name, bucket_
 from archiver.manifest.files import WarcPlace, read_manifest_bytes, read_sidecar, sidecar_entries
 from archiver.manifest.loader import Link, Sidecar, load_manifest, sidecar_path
 from archiver.manifest.root import root_errors, root_snapshot_id
-from archiver.manifest.types import Manifest, RootManifest, main_ref
+from archiver.manifest.types import Manifest, RootManifest
 from archiver.verification.originals import SeedRange, check_shard_seeds, check_unlisted
 from archiver.verification.report import Problem, Report
 
@@ -166,18 +166,21 @@ def verify_shard(task: tuple[RootJob, int]) -> ShardCheck:
                                 f"shard {index}'s manifest is not the one the root records "
                                 f"(sha256 {sha256_hex(data)}, root: {entry['sha256']})"))
     del data
-    report, links = _verify_one(path, warc=job.warc, fast=job.fast, jobs=1, follow=True,
-                                also=(job.root,))
+    checked = _verify_one(path, warc=job.warc, fast=job.fast, jobs=1, follow=True,
+                          also=(job.root,), entries=job.seeds_dir is not None,
+                          digits=root["index"]["digits"])
+    report, links = checked.report, checked.links
     stem = path.name.removesuffix(".manifest.json")  # every problem names its shard
     problems += [problem if stem in problem.where else
                  replace(problem, where=f"{path.name}: {problem.where}")
                  for problem in report.problems]
-    document = links[0].document if links else None
     sums: dict[str, tuple[int, int]] = {}
     seed_range = None
-    if document is not None:
-        problems += _against_root(path, index, document, root)
-        sums = _resource_sums(document, root["index"]["digits"])
+    if links:
+        document = links[0].document
+        problems += _against_root(path, index, document, len(checked.listing.paths), root)
+        sums = {prefix: (total.value, total.count)
+                for prefix, total in checked.listing.sums.items()}
         if job.seeds_dir is not None:
             originals = Report(manifest=str(path), fast=job.fast)
             seed_range = check_shard_seeds(Path(job.seeds_dir), document, originals)
@@ -197,7 +200,7 @@ def _names(root: Link, index: int) -> set[str]:
     return {seed["path"] for seed in shard.document["seeds"]}
 
 
-def _against_root(path: Path, index: int, document: Manifest,
+def _against_root(path: Path, index: int, document: Manifest, seeds: int,
                   root: RootManifest) -> list[Problem]:
     entry = root["shards"][index]
     shard = document.get("shard") or {}
@@ -216,7 +219,7 @@ def _against_root(path: Path, index: int, document: Manifest,
         "previous": document["previous"], "shard index": shard.get("index"),
         "shard count": shard.get("count"), "plan": shard.get("plan"),
         "software": shard.get("software"), "snapshot_id": document["snapshot_id"],
-        "seeds": len(document["seeds"]), "WARC file": warc.get("name"),
+        "seeds": seeds, "WARC file": warc.get("name"),
         "WARC sha256": warc.get("sha256"), "WARC bytes": warc.get("bytes"),
         "records": warc.get("records"),
     }
@@ -224,14 +227,6 @@ def _against_root(path: Path, index: int, document: Manifest,
     return [Problem(code.get(key, "shard-mismatch"), str(path),
                     f"shard {index}: {key} is {found[key]!r}, the root says {want[key]!r}")
             for key in want if found[key] != want[key]]
-
-
-def _resource_sums(document: Manifest, digits: int) -> dict[str, tuple[int, int]]:
-    sums: dict[str, LineSum] = defaultdict(LineSum)
-    for seed in document["seeds"]:
-        if main_ref(seed)["type"] == "resource":
-            sums[seed["sha256"][:digits]].add(Stored.of(seed, document["packaged"]).line())
-    return {prefix: (total.value, total.count) for prefix, total in sums.items()}
 
 
 def check_bucket(task: tuple[RootJob, int]) -> tuple[list[Problem], LineSum]:

@@ -1,0 +1,233 @@
+"""A manifest read without holding it: its top level whole, its seeds' entries one by one.
+
+verify reads a manifest of any size this way (`verification/parallel.py`): each entry goes to
+the caller with where its text lies, and is dropped; the bytes are hashed on the way. The text
+is decoded as `files.parse_manifest` decodes it and every value by the same JSON decoder, so an
+entry read here is the entry the whole document holds. Whatever this reader does not follow (a
+key listed twice at the top level, `seeds` not an array, anything `parse_manifest` would refuse)
+is `Unstreamable`, and the caller reads the manifest whole, which names the problem.
+
+Everything is read from one open file (`ManifestFile`), never again by its path: a manifest
+replaced while it is verified is not read halfway from the new file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from archiver.base.digests import Digest, Hasher
+from archiver.base.memory import collector_paused
+from archiver.manifest.files import open_manifest, read_open, refuse_fraction
+
+BLOCK = 1 << 20
+_SPACE = " \t\n\r"  # the whitespace JSON allows, and nothing else
+_DECODER = json.JSONDecoder(parse_float=refuse_fraction)
+
+
+class Unstreamable(Exception):
+    """The manifest is not read this way: the caller reads it whole."""
+
+
+class ManifestFile:
+    """A manifest opened once (a regular file only: OSError otherwise, as `read_manifest_bytes`
+    refuses it); every read below is of this open file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._stream = open_manifest(path)
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def __enter__(self) -> ManifestFile:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def read_all(self) -> bytes:
+        """Its bytes, from the start (the one-core check reads them so)."""
+        self._stream.seek(0)
+        return read_open(self.path, self._stream)
+
+    def text(self, *, keep: bool = False) -> _Text:
+        """Its text from the start, decoded block by block (`keep`: and its bytes held)."""
+        self._stream.seek(0)
+        return _Text(self._stream, keep)
+
+
+class _Text:
+    """The text read so far and not yet dropped: `self.text[i]` is the manifest's character
+    `self.base + i`. The bytes are hashed as they are read."""
+
+    def __init__(self, stream: BinaryIO, keep: bool) -> None:
+        self._stream = stream
+        self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
+        self._hasher = Hasher()
+        self._kept: list[bytes] | None = [] if keep else None
+        self.text = ""
+        self.base = 0
+        self.eof = False
+
+    def more(self, size: int = BLOCK) -> bool:
+        """Read another block; False at the end of the file."""
+        if self.eof:
+            return False
+        try:
+            block = self._stream.read(size)
+        except OSError:  # read whole, it is named as unreadable
+            raise Unstreamable from None
+        self._hasher.update(block)
+        if self._kept is not None:
+            self._kept.append(block)
+        self.eof = not block
+        try:
+            self.text += self._decoder.decode(block, final=self.eof)
+        except UnicodeDecodeError:
+            raise Unstreamable from None
+        return True
+
+    def drop(self, upto: int) -> None:
+        """Forget the text before character `upto`."""
+        self.text = self.text[upto - self.base:]
+        self.base = upto
+
+    def to_end(self) -> Digest:
+        while self.more():
+            pass
+        return Digest(self._hasher.hexdigest(), self._hasher.size)
+
+    def kept(self) -> bytes:
+        return b"".join(self._kept or [])
+
+    def skip_space(self, at: int) -> int:
+        """The first character at or after `at` that is not whitespace (read as far as needed)."""
+        while True:
+            local = at - self.base
+            text = self.text
+            while local < len(text) and text[local] in _SPACE:
+                local += 1
+            if local < len(text) or not self.more():
+                return local + self.base
+            at = local + self.base
+
+    def char(self, at: int) -> str:
+        while at - self.base >= len(self.text):
+            if not self.more():
+                return ""
+        return self.text[at - self.base]
+
+    def value(self, at: int) -> tuple[Any, int]:
+        """The JSON value starting at `at`, and where it ends. A value that ends where the text
+        read so far ends may go on (a number): it is taken only with the next character read."""
+        size = BLOCK
+        while True:
+            local = at - self.base
+            try:
+                with collector_paused():
+                    found, end = _DECODER.raw_decode(self.text, local)
+            except json.JSONDecodeError:  # perhaps only cut short: read on
+                if not self.more(size):
+                    raise Unstreamable from None
+                size *= 2  # an entry larger than a block: read ahead faster than it grows
+                continue
+            except (ValueError, RecursionError):  # a fraction, or nested too deeply
+                raise Unstreamable from None
+            if end < len(self.text) or not self.more(size):
+                return found, end + self.base
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """The manifest's top level (`seeds` left out: the entries went to the caller), how many
+    seeds it lists, the digest of its bytes, and its bytes if they were kept."""
+
+    top: dict[str, Any]
+    count: int
+    digest: Digest
+    data: bytes | None
+
+
+def scan(manifest: ManifestFile, on_seed: Callable[[Any, int, int], None], *,
+         keep: bool = False) -> Scanned:
+    """Read the manifest once: each seed's entry goes to `on_seed(entry, begin, end)`, in order,
+    with the characters its text spans; Unstreamable if it is not read this way."""
+    text = manifest.text(keep=keep)
+    top: dict[str, Any] = {}
+    count = 0
+    at = text.skip_space(0)
+    if text.char(at) != "{":
+        raise Unstreamable
+    at = text.skip_space(at + 1)
+    while text.char(at) != "}":
+        if top and text.char(at) == ",":
+            at = text.skip_space(at + 1)
+        elif top:
+            raise Unstreamable
+        key, at = text.value(at)
+        at = text.skip_space(at)
+        if not isinstance(key, str) or key in top or text.char(at) != ":":
+            raise Unstreamable
+        at = text.skip_space(at + 1)
+        if key == "seeds":
+            at, count = _entries(text, at, on_seed)
+            top[key] = None
+        else:
+            top[key], at = text.value(at)
+        at = text.skip_space(at)
+        text.drop(at)
+    if text.skip_space(at + 1) - text.base != len(text.text) or "seeds" not in top:
+        raise Unstreamable  # anything after the object, or no seeds array
+    del top["seeds"]
+    digest = text.to_end()
+    return Scanned(top, count, digest, text.kept() if keep else None)
+
+
+def _entries(text: _Text, at: int, on_seed: Callable[[Any, int, int], None]) -> tuple[int, int]:
+    """The seeds array starting at `at`: each entry to `on_seed`; where the array ends."""
+    if text.char(at) != "[":
+        raise Unstreamable
+    at = text.skip_space(at + 1)
+    count = 0
+    while text.char(at) != "]":
+        if count and text.char(at) != ",":
+            raise Unstreamable
+        if count:
+            at = text.skip_space(at + 1)
+        entry, end = text.value(at)
+        on_seed(entry, at, end)
+        count += 1
+        at = text.skip_space(end)
+        text.drop(at)
+    return at + 1, count
+
+
+def spans(manifest: ManifestFile, wanted: Iterable[tuple[int, int]],
+          digest: Digest) -> Iterator[str]:
+    """Read the manifest again and give the text of each span in `wanted` (in order, none
+    overlapping); then read to its end and raise Unstreamable if its bytes are no longer the
+    ones `scan` read (`digest`)."""
+    text = manifest.text()
+    for begin, end in wanted:
+        while end - text.base > len(text.text):
+            if not text.more():
+                raise Unstreamable
+        yield text.text[begin - text.base:end - text.base]
+        text.drop(end)
+    if text.to_end() != digest:
+        raise Unstreamable
+
+
+def entries_of(text: str) -> list[Any]:
+    """The entries in the text of consecutive entries (separated by commas, as `spans` cuts
+    them), decoded as the whole manifest would decode them; ValueError if they do not decode."""
+    with collector_paused():
+        found = _DECODER.decode("[" + text + "]")
+    if not isinstance(found, list):
+        raise ValueError("not entries")
+    return found
