@@ -9,18 +9,20 @@ import json
 import re
 import subprocess
 import sys
+import tracemalloc
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import make_seeds
 from jsonschema import Draft202012Validator
 
 from archiver.base.uris import check_header_values
 from archiver.errors import DamageError
 from archiver.formats.canonical_json import indented, pretty
-from archiver.manifest import schema
+from archiver.manifest import schema, streamed
 from archiver.manifest.identity import snapshot_id
 from archiver.manifest.loader import Link, load_manifest
 from archiver.manifest.streamed import ManifestFile, scan
@@ -34,7 +36,7 @@ from archiver.verification.parallel import check_in_parallel
 from archiver.verification.report import Report
 from archiver.warc.records import NAMESPACE, record_id
 
-PACKAGED = datetime(2024, 1, 1, tzinfo=timezone.utc)
+PACKAGED = datetime(2024, 1, 1, tzinfo=UTC)
 HEADER = ("- batch: perf-test\n\n| file | title | source | language | captured |\n"
           "|---|---|---|---|---|\n")
 
@@ -298,3 +300,42 @@ def test_header_values_are_checked_one_by_one_on_failure() -> None:
     check_header_values(["a", "b c", "\u00e9"])
     with pytest.raises(ValueError, match=re.escape("control character in 'b\\nc'")):
         check_header_values(["a", "b\nc", "d\x00"])
+
+
+def _many_seeds_packed(root: Path, count: int) -> Path:
+    files = {f"d{i // 400:02d}/s{i:05d}.txt":  # 3 KB that deflate halves: a WARC over 1 MiB
+             " ".join(hashlib.sha256(f"{i}.{j}".encode()).hexdigest() for j in range(45)).encode()
+             for i in range(count)}
+    out = root / f"out{count}"
+    pack(make_seeds(root / f"seeds{count}", files), out_dir=out, packaged=PACKAGED, jobs=2)
+    return out / "test-batch.manifest.json"
+
+
+def _verify_peak(manifest: Path) -> int:
+    """The most memory Python held at once while verifying (one core: all in this process)."""
+    tracemalloc.start()
+    try:
+        report = verify(manifest, jobs=1)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert report.ok, report.problems
+    assert report.records_checked == 1 + 2 * len(report.seeds)
+    return peak
+
+
+def test_verify_holds_no_seed_entry_so_memory_does_not_grow_with_the_manifest(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15's goal: verify's memory grows by at most 1 KiB a seed. The manifest is read as a
+    stream (its entries a chunk at a time), so 1,800 more seeds cost a few hundred bytes each
+    (every seed's path, where its entry lies); the manifest held whole cost 7 KiB a seed. The
+    chunks and blocks are made small, so that what one chunk or block holds does not hide the
+    growth."""
+    monkeypatch.setattr(parallelcheck, "CHUNK_SEEDS", 50)
+    monkeypatch.setattr(streamed, "BLOCK", 64 << 10)  # so that the smaller manifest fills it too
+    small, large = (_many_seeds_packed(tmp_path, count) for count in (600, 2_400))
+    schema.compile_now()  # once a process, whatever the manifest: not growth
+    peaks = [_verify_peak(manifest) for manifest in (small, large)]
+    growth = (peaks[1] - peaks[0]) / 1_800
+    assert growth < 1024, f"{growth:.0f} bytes a seed"
+    assert large.stat().st_size > 1_800 * 1024  # the entries alone would exceed the bound

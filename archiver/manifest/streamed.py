@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +26,9 @@ from archiver.base.memory import collector_paused
 from archiver.manifest.files import open_manifest, read_open, refuse_fraction
 
 BLOCK = 1 << 20
-_SPACE = " \t\n\r"  # the whitespace JSON allows, and nothing else
+_SPACES = re.compile("[ \t\n\r]*")  # the whitespace JSON allows, and nothing else
 _DECODER = json.JSONDecoder(parse_float=refuse_fraction)
+_SCAN = _DECODER.scan_once  # raw_decode without its wrapping: StopIteration where none starts
 
 
 class Unstreamable(Exception):
@@ -72,14 +74,15 @@ class _Text:
         self._kept: list[bytes] | None = [] if keep else None
         self.text = ""
         self.base = 0
+        self._dropped = 0
         self.eof = False
 
-    def more(self, size: int = BLOCK) -> bool:
-        """Read another block; False at the end of the file."""
+    def more(self, size: int = 0) -> bool:
+        """Read another block (of `size` characters, else BLOCK); False at the end of the file."""
         if self.eof:
             return False
         try:
-            block = self._stream.read(size)
+            block = self._stream.read(size or BLOCK)
         except OSError:  # read whole, it is named as unreadable
             raise Unstreamable from None
         self._hasher.update(block)
@@ -87,15 +90,16 @@ class _Text:
             self._kept.append(block)
         self.eof = not block
         try:
-            self.text += self._decoder.decode(block, final=self.eof)
+            decoded = self._decoder.decode(block, final=self.eof)
         except UnicodeDecodeError:
             raise Unstreamable from None
+        self.text = self.text[self._dropped - self.base:] + decoded  # one copy a block
+        self.base = self._dropped
         return True
 
     def drop(self, upto: int) -> None:
-        """Forget the text before character `upto`."""
-        self.text = self.text[upto - self.base:]
-        self.base = upto
+        """The text before character `upto` is no longer needed (forgotten at the next read)."""
+        self._dropped = upto
 
     def to_end(self) -> Digest:
         while self.more():
@@ -108,11 +112,8 @@ class _Text:
     def skip_space(self, at: int) -> int:
         """The first character at or after `at` that is not whitespace (read as far as needed)."""
         while True:
-            local = at - self.base
-            text = self.text
-            while local < len(text) and text[local] in _SPACE:
-                local += 1
-            if local < len(text) or not self.more():
+            local = _SPACES.match(self.text, at - self.base).end()
+            if local < len(self.text) or not self.more():
                 return local + self.base
             at = local + self.base
 
@@ -129,9 +130,8 @@ class _Text:
         while True:
             local = at - self.base
             try:
-                with collector_paused():
-                    found, end = _DECODER.raw_decode(self.text, local)
-            except json.JSONDecodeError:  # perhaps only cut short: read on
+                found, end = _SCAN(self.text, local)
+            except (StopIteration, json.JSONDecodeError):  # perhaps only cut short: read on
                 if not self.more(size):
                     raise Unstreamable from None
                 size *= 2  # an entry larger than a block: read ahead faster than it grows
@@ -157,7 +157,11 @@ def scan(manifest: ManifestFile, on_seed: Callable[[Any, int, int], None], *,
          keep: bool = False) -> Scanned:
     """Read the manifest once: each seed's entry goes to `on_seed(entry, begin, end)`, in order,
     with the characters its text spans; Unstreamable if it is not read this way."""
-    text = manifest.text(keep=keep)
+    with collector_paused():  # JSON makes no cycle (`files.parse_manifest`)
+        return _scan(manifest.text(keep=keep), on_seed, keep)
+
+
+def _scan(text: _Text, on_seed: Callable[[Any, int, int], None], keep: bool) -> Scanned:
     top: dict[str, Any] = {}
     count = 0
     at = text.skip_space(0)

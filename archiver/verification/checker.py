@@ -91,10 +91,12 @@ def _check_events(manifest_path: Path, sha256: str | None, report: Report) -> No
 
 @dataclass
 class Checked:
-    """One manifest verified: the report, its chain (itself first; its document without the
-    seeds' entries unless they were asked for), and what is kept of its seeds."""
+    """One manifest verified: the report, the digest of its bytes, its chain (itself first; its
+    document without the seeds' entries unless they were asked for), and what is kept of its
+    seeds."""
 
     report: Report
+    sha256: str  # of the manifest's bytes that were verified
     links: list[Link]
     listing: Listing = field(default_factory=lambda: Listing([], []))
 
@@ -130,7 +132,7 @@ def _verify_one(manifest_path: Path, *, warc: Path | WarcPlace | None, fast: boo
     report = Report(manifest=str(manifest_path), fast=fast)
     digest = sha256_hex(data)
     if pinned is not None and digest != pinned:
-        return Checked(_changed(report, manifest_path, digest, pinned), [])
+        return Checked(_changed(report, manifest_path, digest, pinned), digest, [])
     if signed is not None:
         signed(data, report)
     _check_sidecar(manifest_path, digest, report)
@@ -138,7 +140,7 @@ def _verify_one(manifest_path: Path, *, warc: Path | WarcPlace | None, fast: boo
         document = parse_manifest(data)
     except ValueError as err:
         report.add("manifest-unreadable", str(manifest_path), str(err))
-        return Checked(report, [])
+        return Checked(report, digest, [])
     del data  # the parsed document is what is checked from here on
     if is_root(document):
         from archiver.verification.sharded import verify_root
@@ -146,12 +148,12 @@ def _verify_one(manifest_path: Path, *, warc: Path | WarcPlace | None, fast: boo
         report, links = verify_root(manifest_path, digest, document, report, fast=fast,
                                     executor=executor or LocalExecutor(jobs), follow=follow,
                                     seeds_dir=seeds_dir, warc=warc)
-        return Checked(report, links)
+        return Checked(report, digest, links)
     errors = schema_errors(document)
     for error in errors:
         report.add("manifest-schema", str(manifest_path), f"manifest breaks its schema {error}")
     if errors:
-        return Checked(report, [])
+        return Checked(report, digest, [])
     report.seeds = [seed["path"] for seed in document["seeds"]]
     check_links(document, report, str(manifest_path))
     links, broken = _chain(manifest_path, digest, document, follow, also)
@@ -163,7 +165,7 @@ def _verify_one(manifest_path: Path, *, warc: Path | WarcPlace | None, fast: boo
         name = warc_entry["name"]
         path = place.locate(manifest_path.parent, name)
         _check_warc(path, warc_entry, [e for e in expected if e.warc_file == name], report, fast)
-    return Checked(report, links, Listing.of(document, digits))
+    return Checked(report, digest, links, Listing.of(document, digits))
 
 
 def _changed(report: Report, manifest_path: Path, digest: str, pinned: str) -> Report:
@@ -206,7 +208,7 @@ def _proved(manifest: ManifestFile, *, warc: Path | WarcPlace | None, jobs: int,
     top, digest = scanned.top, scanned.digest.sha256
     report = Report(manifest=str(path), fast=False)
     if pinned is not None and digest != pinned:
-        return Checked(_changed(report, path, digest, pinned), [])
+        return Checked(_changed(report, path, digest, pinned), digest, [])
     if is_root(top) or not _top_level_valid(top) or len(top["warc_files"]) != 1:
         return None  # a root is small: read whole
     document = cast(Manifest, top)
@@ -248,7 +250,7 @@ def _proved(manifest: ManifestFile, *, warc: Path | WarcPlace | None, jobs: int,
     linked = {seed["path"] for seed in plan.linked}
     check_listed_links(top.get("links", 0), [p for p in listing.paths if p not in linked],
                        plan.linked, report, str(path))
-    return Checked(report, links, listing)
+    return Checked(report, digest, links, listing)
 
 
 def _merge_earlier(report: Report, link: Link, earlier: Report, listing: Listing) -> None:

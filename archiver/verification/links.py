@@ -14,7 +14,8 @@ from archiver.verification.report import Report
 
 def check_links(document: Manifest, report: Report, where: str) -> None:
     seeds = document["seeds"]
-    check_listed_links(document.get("links", 0), [seed["path"] for seed in seeds if "link" not in seed],
+    check_listed_links(document.get("links", 0),
+                       [seed["path"] for seed in seeds if "link" not in seed],
                        [seed for seed in seeds if "link" in seed], report, where)
 
 

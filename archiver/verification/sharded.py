@@ -20,7 +20,7 @@ from archiver.base.executors import Executor
 from archiver.errors import ArchiverError
 from archiver.manifest.chain import earlier_links
 from archiver.manifest.digest_index import LineSum, Stored, bucket_name, bucket_prefixes
-from archiver.manifest.files import WarcPlace, read_manifest_bytes, read_sidecar, sidecar_entries
+from archiver.manifest.files import WarcPlace, read_sidecar, sidecar_entries
 from archiver.manifest.loader import Link, Sidecar, load_manifest, sidecar_path
 from archiver.manifest.root import root_errors, root_snapshot_id
 from archiver.manifest.types import Manifest, RootManifest
@@ -156,19 +156,17 @@ def verify_shard(task: tuple[RootJob, int]) -> ShardCheck:
     entry = root["shards"][index]
     path = job.root.path.with_name(entry["manifest"])
     try:
-        data = read_manifest_bytes(path)
+        checked = _verify_one(path, warc=job.warc, fast=job.fast, jobs=1, follow=True,
+                              also=(job.root,), entries=job.seeds_dir is not None,
+                              digits=root["index"]["digits"])
     except ArchiverError as err:
         problem = Problem("shard-missing", str(path), f"shard {index}: {err}")
         return ShardCheck(index, [problem], [], entry["seeds"], 0, 0)
     problems = []
-    if (sha256_hex(data), len(data)) != (entry["sha256"], entry["bytes"]):
+    if checked.sha256 != entry["sha256"]:  # of the very bytes verified
         problems.append(Problem("shard-manifest", str(path),
                                 f"shard {index}'s manifest is not the one the root records "
-                                f"(sha256 {sha256_hex(data)}, root: {entry['sha256']})"))
-    del data
-    checked = _verify_one(path, warc=job.warc, fast=job.fast, jobs=1, follow=True,
-                          also=(job.root,), entries=job.seeds_dir is not None,
-                          digits=root["index"]["digits"])
+                                f"(sha256 {checked.sha256}, root: {entry['sha256']})"))
     report, links = checked.report, checked.links
     stem = path.name.removesuffix(".manifest.json")  # every problem names its shard
     problems += [problem if stem in problem.where else
