@@ -113,9 +113,9 @@ class _Text:
         """The first character at or after `at` that is not whitespace (read as far as needed)."""
         while True:
             local = _SPACES.match(self.text, at - self.base).end()
+            at = local + self.base  # before a read moves the base
             if local < len(self.text) or not self.more():
-                return local + self.base
-            at = local + self.base
+                return at
 
     def char(self, at: int) -> str:
         while at - self.base >= len(self.text):
