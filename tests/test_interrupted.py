@@ -68,6 +68,44 @@ def test_kill_9_during_pack_leaves_no_manifest_and_a_rerun_succeeds(tmp_path: Pa
     assert check.returncode == 0, check.stdout
 
 
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize("sharded", [False, True], ids=["one-file", "sharded"])
+def test_a_pack_stopped_by_a_signal_cleans_up_and_says_so(tmp_path: Path, how: int,
+                                                          sharded: bool):
+    """`kill` (a scheduler's time limit) or Ctrl-C mid-pack: one line, 128 + the signal, and no
+    .partial file left: a one-file pack leaves nothing, a sharded one its committed shards,
+    which a re-run keeps. Before, SIGTERM ended the process at once and left its .partial
+    files."""
+    seeds = big_seeds(tmp_path / "seeds", 200 << 20)
+    out = tmp_path / "out"
+    command = ["pack", seeds, "--out", out, "-q", "--date", "2024-01-01T00:00:00Z", "--jobs",
+               "2", *(["--shard-seeds", "1"] if sharded else [])]
+    child, workers = started(command, workers=2)
+    try:
+        deadline = time.monotonic() + 60
+        while not (out.exists() and any(p.name.endswith(".partial") for p in out.iterdir())):
+            assert child.poll() is None and time.monotonic() < deadline, "pack ended too soon"
+            time.sleep(0.01)
+        child.send_signal(how)
+        _, stderr = child.communicate(timeout=120)
+    finally:
+        assert_killed_without_survivors(child, workers)
+    word = "terminated" if how == signal.SIGTERM else "interrupted"
+    assert stderr.decode().splitlines() == [f"archiver: {word}; nothing was left half-written"]
+    assert child.returncode == 128 + how
+    left = sorted(p.name for p in out.iterdir())
+    assert not [name for name in left if name.endswith(".partial")], left
+    if not sharded:
+        assert left == []
+        return
+    # A sharded pack resumes: the shards it committed stay, and there is no root until a re-run
+    assert "fault-batch.manifest.json" not in left
+    assert run_cli(*command, timeout=120).returncode == 0
+    check = run_cli("verify", out / "fault-batch.manifest.json", "--seeds", seeds, timeout=120)
+    assert check.returncode == 0, check.stdout
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
 def limited(size: int):
     def preexec() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # write() fails with EFBIG instead

@@ -54,6 +54,7 @@ def end_with_parent(parent: int) -> None:
     gone before that was asked for is seen by the parent id having changed."""
     if _prctl is not None:
         _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the command's cleanup (`cli.terminal`)
     if os.getppid() != parent:
         os._exit(1)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import sys
 import time
 from contextlib import closing
@@ -16,7 +17,15 @@ import typer
 from archiver._version import __version__
 from archiver.base.dates import from_epoch, parse_timestamp, warc_timestamp
 from archiver.base.executors import EXECUTORS, Deferred
-from archiver.cli.terminal import StdoutClosed, end_closed_stdout, say, say_json, say_lines
+from archiver.cli.terminal import (
+    StdoutClosed,
+    Terminated,
+    end_closed_stdout,
+    say,
+    say_json,
+    say_lines,
+    stop_on_terminate,
+)
 from archiver.errors import ArchiverError, InputError
 from archiver.manifest.chain import chain_of
 from archiver.manifest.events import log_path, read_log
@@ -70,6 +79,8 @@ def handles_errors(command: Callable[..., None]) -> Callable[..., None]:
         except OSError as err:
             where = f"{err.filename}: " if err.filename else ""
             _fail(f"{where}{err.strerror or err}", 2)
+        except Terminated:
+            _fail("terminated; nothing was left half-written", 128 + signal.SIGTERM)
         except KeyboardInterrupt:
             _fail("interrupted; nothing was left half-written", 130)
         except StdoutClosed:  # `archiver … | head`: end as a Unix tool ends, quietly
@@ -283,11 +294,11 @@ def _print_report(report: Report) -> None:
         say("fast: structure only (schema, sidecar, sizes, counts); no fixity check")
     for shard in report.shards:
         say(f"{shard['manifest']}: {shard['seeds']} seeds {'OK' if shard['ok'] else 'FAILED'}")
+    failed = report.by_seed()
     for path in report.seeds:
-        say(f"{path}: {'OK' if report.seed_ok(path) else 'FAILED'}")
-        for problem in report.problems:
-            if problem.seed == path:
-                say(f"  {problem.code}: {problem.where}: {problem.message}")
+        say(f"{path}: {'FAILED' if path in failed else 'OK'}")
+        for problem in failed.get(path, []):
+            say(f"  {problem.code}: {problem.where}: {problem.message}")
     for problem in report.general_problems():
         say(f"{problem.where}: FAILED {problem.code}: {problem.message}")
     verdict = "OK" if report.ok else f"FAILED ({len(report.problems)} problems)"
@@ -537,4 +548,5 @@ def common(
 
 
 def main() -> None:
+    stop_on_terminate()
     app(prog_name="archiver")

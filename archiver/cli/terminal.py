@@ -29,6 +29,22 @@ class StdoutClosed(Exception):
     """Nobody reads stdout any more: the command stops where a Unix tool would."""
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (`kill`, a job scheduler's time limit): stops the command as Ctrl-C does, through
+    every cleanup on the way out, where the default action would end the process at once and
+    leave its temporary files behind."""
+
+
+def on_terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def stop_on_terminate() -> None:
+    """In the main process of a command: SIGTERM raises Terminated (worker processes keep the
+    default, and end with it: `base.pool`)."""
+    signal.signal(signal.SIGTERM, on_terminate)
+
+
 def shown(text: str) -> str:
     """Untrusted text as the terminal gets it: `\\x1b`, `\\x0a`, `\\u202e` for the raw ones."""
     return escaped(text)

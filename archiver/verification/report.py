@@ -40,18 +40,25 @@ class Report:
             raise ValueError(f"unregistered problem code {code!r}")
         self.problems.append(Problem(code, where, message, seed))
 
-    def seed_ok(self, path: str) -> bool:
-        return not any(problem.seed == path for problem in self.problems)
+    def by_seed(self) -> dict[str, list[Problem]]:
+        """Each seed with a problem, and its problems in order, in one pass over the problems
+        (asking per seed would take seeds × problems on a damaged snapshot)."""
+        found: dict[str, list[Problem]] = {}
+        for problem in self.problems:
+            if problem.seed is not None:
+                found.setdefault(problem.seed, []).append(problem)
+        return found
 
     def general_problems(self) -> list[Problem]:
         return [problem for problem in self.problems if problem.seed is None]
 
     def to_json(self) -> dict[str, Any]:
+        failed = self.by_seed()
         return {
             "manifest": self.manifest, "ok": self.ok,
             "mode": "fast (structure only, no fixity check)" if self.fast else "full",
             "records_checked": self.records_checked, "bytes_checked": self.bytes_checked,
-            "seeds": [{"path": path, "ok": self.seed_ok(path)} for path in self.seeds],
+            "seeds": [{"path": path, "ok": path not in failed} for path in self.seeds],
             "problems": [asdict(problem) for problem in self.problems],
             **({"shards": self.shards, "seed_total": self.seed_total} if self.shards else {}),
             **({"signature": self.signature} if self.signature is not None else {}),
