@@ -28,7 +28,7 @@ from archiver.manifest.files import open_manifest, read_open, refuse_fraction
 BLOCK = 1 << 20
 _SPACES = re.compile("[ \t\n\r]*")  # the whitespace JSON allows, and nothing else
 _DECODER = json.JSONDecoder(parse_float=refuse_fraction)
-_SCAN = _DECODER.scan_once  # raw_decode without its wrapping: StopIteration where none starts
+_SCAN = _DECODER.scan_once  # type: ignore[attr-defined]  # raw_decode without its wrapping: StopIteration where none starts
 
 
 class Unstreamable(Exception):
@@ -112,7 +112,7 @@ class _Text:
     def skip_space(self, at: int) -> int:
         """The first character at or after `at` that is not whitespace (read as far as needed)."""
         while True:
-            local = _SPACES.match(self.text, at - self.base).end()
+            local = _SPACES.match(self.text, at - self.base).end()  # type: ignore[union-attr]
             at = local + self.base  # before a read moves the base
             if local < len(self.text) or not self.more():
                 return at
