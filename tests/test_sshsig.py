@@ -7,6 +7,7 @@ finding of the 2026-12 review about signatures (H1, M4, L1-L4, I2).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from dataclasses import replace
@@ -27,6 +28,7 @@ from sshlib import (
     wire,
 )
 
+from archiver.base.digests import Signed, SignedHasher
 from archiver.formats import sshsig
 from archiver.formats.ssh_keys import parse_public_key
 from archiver.formats.ssh_patterns import match_list
@@ -134,6 +136,24 @@ def test_armor_is_wrapped_at_70_columns() -> None:
 def test_sha256_signatures_from_ssh_keygen_are_accepted() -> None:
     signers = signers_of(f"{PRINCIPAL} {session_key('ed25519').public_line}")
     assert check(keygen_signature("ed25519", MESSAGE, hashalg="sha256"), signers) == PRINCIPAL
+
+
+@pytest.mark.parametrize("hashalg", ["sha256", "sha512"])
+def test_a_message_given_by_its_digests_verifies_as_its_bytes(hashalg: str) -> None:
+    """verify checks a manifest read as a stream by the digests made as it was read: ssh-keygen's
+    signature of either hash, over those digests, gets the verdict it gets over the bytes."""
+    signers = signers_of(f"{PRINCIPAL} {session_key('ed25519').public_line}")
+    signature = keygen_signature("ed25519", MESSAGE, hashalg=hashalg)
+    hasher = SignedHasher()
+    for at in range(0, len(MESSAGE), 5):  # in blocks, as the stream reads it
+        hasher.update(MESSAGE[at:at + 5])
+    digests = hasher.signed()
+    assert verify(digests, signature, signers, identity=PRINCIPAL, now=NOW) == PRINCIPAL
+    assert digests == Signed(hashlib.sha256(MESSAGE).digest(), hashlib.sha512(MESSAGE).digest())
+    other = SignedHasher()
+    other.update(MESSAGE + b"!")
+    with pytest.raises(SignatureError, match="bad signature"):
+        verify(other.signed(), signature, signers, identity=PRINCIPAL, now=NOW)
 
 
 def test_fingerprint_matches_ssh_keygen() -> None:
@@ -401,7 +421,6 @@ def test_m1_the_signature_is_checked_over_the_bytes_that_are_verified(tmp_path: 
     """M1: the manifest verified is swapped for the signed one while the WARC is checked (as a
     worker is forked). The old second read found the signed bytes and said "good signature" for
     a manifest it had not verified; the one read now gives signature-invalid."""
-    import hashlib
     import json
     import subprocess
     import sys
@@ -461,7 +480,6 @@ def test_m1_an_earlier_link_swapped_mid_verify_breaks_the_chain(tmp_path: Path) 
     """M1, earlier links: the chain pins an earlier manifest by the sha256 of the bytes read
     first; swapped afterwards for other bytes (the same document, its sidecar redone), the old
     second read checked the WARC against the new bytes and said OK."""
-    import hashlib
     import json
     import subprocess
     import sys

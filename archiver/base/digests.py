@@ -1,4 +1,5 @@
-"""sha256, the one digest archiver computes, always streamed in blocks (hashlib only here)."""
+"""sha256, the one digest archiver computes, always streamed in blocks (hashlib only here); and
+sha512 beside it for a message an SSH signature covers (`Signed`)."""
 
 from __future__ import annotations
 
@@ -56,3 +57,31 @@ class Digest:
 
     sha256: str
     size: int
+
+
+@dataclass(frozen=True)
+class Signed:
+    """A message given by its digests instead of its bytes, by either hash an SSH signature may
+    use (PROTOCOL.sshsig signs H(message)): a manifest verify reads as a stream is never held."""
+
+    sha256: bytes
+    sha512: bytes
+
+    def digest(self, name: str) -> bytes:
+        if name not in ("sha256", "sha512"):
+            raise ValueError(f"no {name} digest of the message")
+        return self.sha256 if name == "sha256" else self.sha512
+
+
+class SignedHasher:
+    """`Signed` of bytes given block by block."""
+
+    def __init__(self) -> None:
+        self._sha256, self._sha512 = hashlib.sha256(), hashlib.sha512()
+
+    def update(self, data: bytes) -> None:
+        self._sha256.update(data)
+        self._sha512.update(data)
+
+    def signed(self) -> Signed:
+        return Signed(self._sha256.digest(), self._sha512.digest())

@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
+from archiver.base.digests import Signed
 from archiver.base.regular import TooLarge, read_regular
 from archiver.formats.allowed_signers import Skipped, allows, read_lines
 from archiver.formats.ssh_certificates import Certificate, SigningKey, parse_key
@@ -66,9 +67,9 @@ def sign(message: bytes, key_path: Path, *, namespace: str = "archiver") -> str:
     return "\n".join([BEGIN, *(text[i:i + 70] for i in range(0, len(text), 70)), END]) + "\n"
 
 
-def verify(message: bytes, signature: bytes, allowed_signers: bytes, *, now: int,
+def verify(message: bytes | Signed, signature: bytes, allowed_signers: bytes, *, now: int,
            identity: str | None = None, namespace: str = "archiver") -> str:
-    """The principal who signed `message`, where `ssh-keygen -Y verify -I IDENTITY -n NAMESPACE
+    """The principal who signed `message` (its bytes, or its digests), where `ssh-keygen -Y verify -I IDENTITY -n NAMESPACE
     -Overify-time=NOW` accepts it; SignatureError saying why not where it does not.
 
     `now` is seconds since the epoch (for `valid-after`/`valid-before`). With `identity`, that
@@ -160,9 +161,11 @@ def _text(value: bytes) -> str:
     return repr(value.decode("utf-8", "backslashreplace"))
 
 
-def _signed_data(namespace: bytes, hash_name: bytes, message: bytes) -> bytes:
+def _signed_data(namespace: bytes, hash_name: bytes, message: bytes | Signed) -> bytes:
     """What is actually signed (PROTOCOL.sshsig): preamble, namespace, reserved, hash name, H(m)."""
-    digest = hashlib.new(hash_name.decode(), message).digest()
+    name = hash_name.decode()
+    digest = message.digest(name) if isinstance(message, Signed) else hashlib.new(
+        name, message).digest()
     return MAGIC + string(namespace) + string(b"") + string(hash_name) + string(digest)
 
 

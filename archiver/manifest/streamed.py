@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from archiver.base.digests import Digest, Hasher
+from archiver.base.digests import Digest, Hasher, Signed, SignedHasher
 from archiver.base.memory import collector_paused
 from archiver.manifest.files import open_manifest, read_open, refuse_fraction
 
@@ -57,21 +57,22 @@ class ManifestFile:
         self._stream.seek(0)
         return read_open(self.path, self._stream)
 
-    def text(self, *, keep: bool = False) -> _Text:
-        """Its text from the start, decoded block by block (`keep`: and its bytes held)."""
+    def text(self, *, signed: bool = False) -> _Text:
+        """Its text from the start, decoded block by block (`signed`: and its sha512 made, for
+        an SSH signature)."""
         self._stream.seek(0)
-        return _Text(self._stream, keep)
+        return _Text(self._stream, signed)
 
 
 class _Text:
     """The text read so far and not yet dropped: `self.text[i]` is the manifest's character
     `self.base + i`. The bytes are hashed as they are read."""
 
-    def __init__(self, stream: BinaryIO, keep: bool) -> None:
+    def __init__(self, stream: BinaryIO, signed: bool) -> None:
         self._stream = stream
         self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
         self._hasher = Hasher()
-        self._kept: list[bytes] | None = [] if keep else None
+        self._signed = SignedHasher() if signed else None
         self.text = ""
         self.base = 0
         self._dropped = 0
@@ -86,8 +87,8 @@ class _Text:
         except OSError:  # read whole, it is named as unreadable
             raise Unstreamable from None
         self._hasher.update(block)
-        if self._kept is not None:
-            self._kept.append(block)
+        if self._signed is not None:
+            self._signed.update(block)
         self.eof = not block
         try:
             decoded = self._decoder.decode(block, final=self.eof)
@@ -106,8 +107,8 @@ class _Text:
             pass
         return Digest(self._hasher.hexdigest(), self._hasher.size)
 
-    def kept(self) -> bytes:
-        return b"".join(self._kept or [])
+    def signed(self) -> Signed | None:
+        return self._signed.signed() if self._signed is not None else None
 
     def skip_space(self, at: int) -> int:
         """The first character at or after `at` that is not whitespace (read as far as needed)."""
@@ -145,23 +146,24 @@ class _Text:
 @dataclass(frozen=True)
 class Scanned:
     """The manifest's top level (`seeds` left out: the entries went to the caller), how many
-    seeds it lists, the digest of its bytes, and its bytes if they were kept."""
+    seeds it lists, the digest of its bytes, and what an SSH signature of them covers if asked."""
 
     top: dict[str, Any]
     count: int
     digest: Digest
-    data: bytes | None
+    signed: Signed | None
 
 
 def scan(manifest: ManifestFile, on_seed: Callable[[Any, int, int], None], *,
-         keep: bool = False) -> Scanned:
+         signed: bool = False) -> Scanned:
     """Read the manifest once: each seed's entry goes to `on_seed(entry, begin, end)`, in order,
-    with the characters its text spans; Unstreamable if it is not read this way."""
+    with the characters its text spans; Unstreamable if it is not read this way. `signed`: its
+    sha256 and sha512 made too, for an SSH signature."""
     with collector_paused():  # JSON makes no cycle (`files.parse_manifest`)
-        return _scan(manifest.text(keep=keep), on_seed, keep)
+        return _scan(manifest.text(signed=signed), on_seed)
 
 
-def _scan(text: _Text, on_seed: Callable[[Any, int, int], None], keep: bool) -> Scanned:
+def _scan(text: _Text, on_seed: Callable[[Any, int, int], None]) -> Scanned:
     top: dict[str, Any] = {}
     count = 0
     at = text.skip_space(0)
@@ -189,7 +191,7 @@ def _scan(text: _Text, on_seed: Callable[[Any, int, int], None], keep: bool) -> 
         raise Unstreamable  # anything after the object, or no seeds array
     del top["seeds"]
     digest = text.to_end()
-    return Scanned(top, count, digest, text.kept() if keep else None)
+    return Scanned(top, count, digest, text.signed())
 
 
 def _entries(text: _Text, at: int, on_seed: Callable[[Any, int, int], None]) -> tuple[int, int]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from archiver.base.digests import Hasher, sha256_hex
+from archiver.base.digests import Hasher, Signed, sha256_hex
 from archiver.base.executors import Executor, LocalExecutor
 from archiver.base.pool import default_jobs
 from archiver.errors import ArchiverError
@@ -104,7 +104,7 @@ class Checked:
 def _verify_one(manifest_path: Path, *, warc: Path | WarcPlace | None, fast: bool, jobs: int,
                 follow: bool = True, executor: Executor | None = None,
                 also: tuple[Link, ...] = (), seeds_dir: Path | None = None,
-                signed: Callable[[bytes, Report], None] | None = None,
+                signed: Callable[[bytes | Signed, Report], None] | None = None,
                 pinned: str | None = None, entries: bool = False,
                 digits: int | None = None) -> Checked:
     """Verify one manifest and its WARC files; with it, its chain (itself first). A sharded
@@ -193,7 +193,7 @@ def _chain(manifest_path: Path, digest: str, document: Manifest, follow: bool,
 
 
 def _proved(manifest: ManifestFile, *, warc: Path | WarcPlace | None, jobs: int, follow: bool,
-            also: tuple[Link, ...], signed: Callable[[bytes, Report], None] | None,
+            also: tuple[Link, ...], signed: Callable[[bytes | Signed, Report], None] | None,
             pinned: str | None, digits: int | None, entries: bool) -> Checked | None:
     """The manifest proved whole, read as a stream (`verification/parallel.py`): its top level
     and every seed's entry meet the schema and agree with the snapshot id, and every record is
@@ -202,7 +202,7 @@ def _proved(manifest: ManifestFile, *, warc: Path | WarcPlace | None, jobs: int,
     path = manifest.path
     plan = Plan()
     try:
-        scanned = scan(manifest, plan.add, keep=signed is not None)
+        scanned = scan(manifest, plan.add, signed=signed is not None)
     except (Unstreamable, Refused):
         return None
     top, digest = scanned.top, scanned.digest.sha256
@@ -241,8 +241,8 @@ def _proved(manifest: ManifestFile, *, warc: Path | WarcPlace | None, jobs: int,
             return None
         document = cast(Manifest, parse_manifest(data))
         links[0] = Link(path, digest, document)
-    if signed is not None:
-        signed(scanned.data or b"", report)
+    if signed is not None and scanned.signed is not None:
+        signed(scanned.signed, report)  # over the digests of the bytes proved
     _check_sidecar(path, digest, report)
     report.records_checked, report.bytes_checked = records, whole.size
     listing = plan.listing()

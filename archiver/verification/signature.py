@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from archiver.base.digests import Signed
 from archiver.base.regular import TooLarge, read_regular
 from archiver.errors import InputError
 from archiver.verification.report import Report
@@ -35,15 +36,16 @@ class SignatureCheck:
     identity: str | None = None
 
 
-def signature_checker(check: SignatureCheck) -> Callable[[bytes, Report], None]:
-    """Read both files now; the function returned checks the signature over manifest bytes."""
+def signature_checker(check: SignatureCheck) -> Callable[[bytes | Signed, Report], None]:
+    """Read both files now; the function returned checks the signature over manifest bytes (or
+    their digests, made as a manifest read as a stream is hashed)."""
     # Imported only for a signature: the SSH formats load `cryptography`, a tenth of a second.
     from archiver.formats.sshsig import SignatureError, verify
 
     signature = _read(check.signature, "signature", MAX_SIGNATURE)
     signers = _read(check.allowed_signers, "allowed signers", MAX_ALLOWED_SIGNERS)
 
-    def checked(data: bytes, report: Report) -> None:
+    def checked(data: bytes | Signed, report: Report) -> None:
         try:
             signer: str | None = verify(data, signature, signers, now=check.now,
                                         identity=check.identity, namespace=NAMESPACE)
