@@ -125,7 +125,8 @@ def test_pack_extract_round_trips_arbitrary_bytes_and_names(
 
 
 @SETTINGS
-@given(name=st.text(st.characters(blacklist_characters="/\0"), min_size=1, max_size=12)
+@given(name=st.text(st.characters(blacklist_characters="/\0", blacklist_categories=("Cs",)),
+                   min_size=1, max_size=12)  # a surrogate: no UTF-8 INDEX.md can name it
        .filter(lambda n: n not in (".", "..", "INDEX.md")))
 def test_any_name_packs_or_is_refused_in_one_line(tmp_path_factory: pytest.TempPathFactory,
                                                   name: str):
