@@ -337,5 +337,6 @@ def test_verify_holds_no_seed_entry_so_memory_does_not_grow_with_the_manifest(
     schema.compile_now()  # once a process, whatever the manifest: not growth
     peaks = [_verify_peak(manifest) for manifest in (small, large)]
     growth = (peaks[1] - peaks[0]) / 1_800
+    print(f"verify memory growth: {growth:.0f} bytes a seed")
     assert growth < 1024, f"{growth:.0f} bytes a seed"
     assert large.stat().st_size > 1_800 * 1024  # the entries alone would exceed the bound

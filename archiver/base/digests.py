@@ -16,15 +16,25 @@ def sha256_hex(data: bytes) -> str:
 
 
 class Hasher:
-    """An incremental sha256 that also counts bytes."""
+    """An incremental sha256 that also counts bytes; with `sha512`, a sha512 beside it, for an
+    SSH signature of the same bytes (`signed`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, sha512: bool = False) -> None:
         self._hash = hashlib.sha256()
+        self._sha512 = hashlib.sha512() if sha512 else None
         self.size = 0
 
     def update(self, data: bytes) -> None:
         self._hash.update(data)
+        if self._sha512 is not None:
+            self._sha512.update(data)
         self.size += len(data)
+
+    def signed(self) -> Signed | None:
+        """The bytes so far as an SSH signature covers them (None without `sha512`)."""
+        if self._sha512 is None:
+            return None
+        return Signed(self._hash.digest(), self._sha512.digest())
 
     def hexdigest(self) -> str:
         return self._hash.hexdigest()
@@ -72,16 +82,3 @@ class Signed:
             raise ValueError(f"no {name} digest of the message")
         return self.sha256 if name == "sha256" else self.sha512
 
-
-class SignedHasher:
-    """`Signed` of bytes given block by block."""
-
-    def __init__(self) -> None:
-        self._sha256, self._sha512 = hashlib.sha256(), hashlib.sha512()
-
-    def update(self, data: bytes) -> None:
-        self._sha256.update(data)
-        self._sha512.update(data)
-
-    def signed(self) -> Signed:
-        return Signed(self._sha256.digest(), self._sha512.digest())

@@ -35,14 +35,14 @@ class Terminated(KeyboardInterrupt):
     leave its temporary files behind."""
 
 
-def on_terminate(signum: int, frame: object) -> None:
+def _on_terminate(signum: int, frame: object) -> None:
     raise Terminated
 
 
 def stop_on_terminate() -> None:
     """In the main process of a command: SIGTERM raises Terminated (worker processes keep the
     default, and end with it: `base.pool`)."""
-    signal.signal(signal.SIGTERM, on_terminate)
+    signal.signal(signal.SIGTERM, _on_terminate)
 
 
 def shown(text: str) -> str:

@@ -69,8 +69,9 @@ def sign(message: bytes, key_path: Path, *, namespace: str = "archiver") -> str:
 
 def verify(message: bytes | Signed, signature: bytes, allowed_signers: bytes, *, now: int,
            identity: str | None = None, namespace: str = "archiver") -> str:
-    """The principal who signed `message` (its bytes, or its digests), where `ssh-keygen -Y verify -I IDENTITY -n NAMESPACE
-    -Overify-time=NOW` accepts it; SignatureError saying why not where it does not.
+    """The principal who signed `message` (its bytes, or its digests), where `ssh-keygen -Y
+    verify -I IDENTITY -n NAMESPACE -Overify-time=NOW` accepts it; SignatureError saying why not
+    where it does not.
 
     `now` is seconds since the epoch (for `valid-after`/`valid-before`). With `identity`, that
     principal must match the line's patterns and is returned; without, the principals field

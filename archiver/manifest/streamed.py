@@ -21,14 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from archiver.base.digests import Digest, Hasher, Signed, SignedHasher
+from archiver.base.digests import Digest, Hasher, Signed
 from archiver.base.memory import collector_paused
 from archiver.manifest.files import open_manifest, read_open, refuse_fraction
 
 BLOCK = 1 << 20
 _SPACES = re.compile("[ \t\n\r]*")  # the whitespace JSON allows, and nothing else
 _DECODER = json.JSONDecoder(parse_float=refuse_fraction)
-_SCAN = _DECODER.scan_once  # type: ignore[attr-defined]  # raw_decode without its wrapping: StopIteration where none starts
+# raw_decode without its wrapping: StopIteration where no value starts
+_SCAN = _DECODER.scan_once  # type: ignore[attr-defined]
 
 
 class Unstreamable(Exception):
@@ -71,8 +72,7 @@ class _Text:
     def __init__(self, stream: BinaryIO, signed: bool) -> None:
         self._stream = stream
         self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
-        self._hasher = Hasher()
-        self._signed = SignedHasher() if signed else None
+        self._hasher = Hasher(sha512=signed)
         self.text = ""
         self.base = 0
         self._dropped = 0
@@ -87,8 +87,6 @@ class _Text:
         except OSError:  # read whole, it is named as unreadable
             raise Unstreamable from None
         self._hasher.update(block)
-        if self._signed is not None:
-            self._signed.update(block)
         self.eof = not block
         try:
             decoded = self._decoder.decode(block, final=self.eof)
@@ -108,7 +106,7 @@ class _Text:
         return Digest(self._hasher.hexdigest(), self._hasher.size)
 
     def signed(self) -> Signed | None:
-        return self._signed.signed() if self._signed is not None else None
+        return self._hasher.signed()
 
     def skip_space(self, at: int) -> int:
         """The first character at or after `at` that is not whitespace (read as far as needed)."""
@@ -145,11 +143,10 @@ class _Text:
 
 @dataclass(frozen=True)
 class Scanned:
-    """The manifest's top level (`seeds` left out: the entries went to the caller), how many
-    seeds it lists, the digest of its bytes, and what an SSH signature of them covers if asked."""
+    """The manifest's top level (`seeds` left out: the entries went to the caller), the digest
+    of its bytes, and what an SSH signature of them covers if asked."""
 
     top: dict[str, Any]
-    count: int
     digest: Digest
     signed: Signed | None
 
@@ -165,7 +162,6 @@ def scan(manifest: ManifestFile, on_seed: Callable[[Any, int, int], None], *,
 
 def _scan(text: _Text, on_seed: Callable[[Any, int, int], None]) -> Scanned:
     top: dict[str, Any] = {}
-    count = 0
     at = text.skip_space(0)
     if text.char(at) != "{":
         raise Unstreamable
@@ -181,7 +177,7 @@ def _scan(text: _Text, on_seed: Callable[[Any, int, int], None]) -> Scanned:
             raise Unstreamable
         at = text.skip_space(at + 1)
         if key == "seeds":
-            at, count = _entries(text, at, on_seed)
+            at = _entries(text, at, on_seed)
             top[key] = None
         else:
             top[key], at = text.value(at)
@@ -191,10 +187,10 @@ def _scan(text: _Text, on_seed: Callable[[Any, int, int], None]) -> Scanned:
         raise Unstreamable  # anything after the object, or no seeds array
     del top["seeds"]
     digest = text.to_end()
-    return Scanned(top, count, digest, text.signed())
+    return Scanned(top, digest, text.signed())
 
 
-def _entries(text: _Text, at: int, on_seed: Callable[[Any, int, int], None]) -> tuple[int, int]:
+def _entries(text: _Text, at: int, on_seed: Callable[[Any, int, int], None]) -> int:
     """The seeds array starting at `at`: each entry to `on_seed`; where the array ends."""
     if text.char(at) != "[":
         raise Unstreamable
@@ -210,7 +206,7 @@ def _entries(text: _Text, at: int, on_seed: Callable[[Any, int, int], None]) -> 
         count += 1
         at = text.skip_space(end)
         text.drop(at)
-    return at + 1, count
+    return at + 1
 
 
 def spans(manifest: ManifestFile, wanted: Iterable[tuple[int, int]],
@@ -233,7 +229,4 @@ def entries_of(text: str) -> list[Any]:
     """The entries in the text of consecutive entries (separated by commas, as `spans` cuts
     them), decoded as the whole manifest would decode them; ValueError if they do not decode."""
     with collector_paused():
-        found = _DECODER.decode("[" + text + "]")
-    if not isinstance(found, list):
-        raise ValueError("not entries")
-    return found
+        return _DECODER.decode("[" + text + "]")  # type: ignore[no-any-return]

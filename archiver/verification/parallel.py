@@ -12,7 +12,7 @@ WARC. The second read must find the bytes the first one hashed. This can only pr
 whole: at the first problem of any kind the answer is None, and the caller verifies on one core,
 so damage is reported exactly as the one-core check reports it.
 
-Under 200 bytes a seed stay in this process (its path, where its entry's text lies), and a
+About 100 bytes a seed stay in this process (its path, where its entry's text lies), and a
 worker holds one chunk: memory does not grow with the manifest's entries. On one core, or for a
 WARC of one chunk, the chunks are checked in this process, in order.
 """
