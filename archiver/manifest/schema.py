@@ -59,6 +59,10 @@ def draft7(schema: Any) -> Any:
         elif key == "pattern":
             # fastjsonschema turns every unescaped `$` into `\Z`, even inside a [class]
             value = _CLASS.sub(lambda found: found[0].replace("$", "\\$"), value)
+        elif key == "const" and isinstance(value, str):
+            # the same constraint; fastjsonschema cannot compile `const` without detailed
+            # exceptions (its message template names a field it then leaves out)
+            key, value = "enum", [value]
         out[{"$defs": "definitions", "prefixItems": "items"}.get(key, key)] = draft7(value)
     return _nullable_object(out)
 
@@ -87,11 +91,28 @@ def _nullable_object(schema: dict[str, Any]) -> dict[str, Any]:
 
 @cache
 def _compiled(part: str) -> Callable[[Any], Any]:
+    """The compiled check of the whole manifest (`part` "") or of one of its `$defs`.
+
+    One compile of the whole schema makes a function for every definition it refers to, so a
+    definition's is taken from it rather than compiled again. Without detailed exceptions (only
+    yes or no is asked of it: jsonschema explains a no) its code is a third of the size and
+    compiles in a fifth of the time: 0.02 s instead of 0.12 s of every command's start.
+    """
+    whole = _whole()
+    if not part:
+        return whole
+    found = whole.__globals__.get(f"validate___definitions_{part}")  # fastjsonschema's naming
+    if callable(found):
+        return found  # type: ignore[no-any-return]
     schema = draft7(manifest_schema())
-    if part:
-        schema = {"$schema": schema["$schema"], "definitions": schema["definitions"],
-                  "$ref": f"#/definitions/{part}"}
-    return fastjsonschema.compile(schema)
+    return fastjsonschema.compile({"$schema": schema["$schema"], "definitions":
+                                   schema["definitions"], "$ref": f"#/definitions/{part}"},
+                                  detailed_exceptions=False)
+
+
+@cache
+def _whole() -> Callable[[Any], Any]:
+    return fastjsonschema.compile(draft7(manifest_schema()), detailed_exceptions=False)
 
 
 def compile_now() -> None:
