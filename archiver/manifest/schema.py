@@ -44,13 +44,16 @@ def _validator(name: str = SCHEMA_FILE) -> Draft202012Validator:
     return Draft202012Validator(schema)
 
 
+_RENAMED = {"$defs": "definitions", "prefixItems": "items"}  # draft 2020-12 words → draft 07
+
+
 def draft7(schema: Any) -> Any:
     """The same constraints in draft-07 words, for fastjsonschema."""
     if isinstance(schema, list):
         return [draft7(item) for item in schema]
     if not isinstance(schema, dict):
         return schema
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in schema.items():
         if key == "$schema":
             value = "http://json-schema.org/draft-07/schema#"
@@ -63,7 +66,7 @@ def draft7(schema: Any) -> Any:
             # the same constraint; fastjsonschema cannot compile `const` without detailed
             # exceptions (its message template names a field it then leaves out)
             key, value = "enum", [value]
-        out[{"$defs": "definitions", "prefixItems": "items"}.get(key, key)] = draft7(value)
+        out[_RENAMED.get(key) or key] = draft7(value)
     return _nullable_object(out)
 
 
