@@ -128,6 +128,10 @@ def pack(
 
     Example: archiver pack seeds --out manifests
     """
+    if executor == "local":
+        from archiver.detect.pronom import start_early
+
+        start_early()  # Siegfried loads its signatures (0.35 s) as the packer imports and plans
     from archiver.packing.packer import pack as pack_seeds
     from archiver.packing.packer import refuse_out_inside
     from archiver.seeds.plan import prepare
