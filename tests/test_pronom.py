@@ -146,6 +146,43 @@ def test_a_pack_never_loads_go_in_its_own_process(tmp_path: Path):
     assert formats["README.gz"] == "x-fmt/266" and formats["note-0.txt"] == "x-fmt/111"
 
 
+THREADS_ASK = """
+import os, sys, threading
+sys.path.insert(0, sys.argv[1])
+import psutil
+from archiver.detect import pronom
+files = sys.argv[2:]
+start = threading.Barrier(len(files))
+found = {}
+def ask(path):
+    start.wait(timeout=60)
+    found[path] = pronom.identify(path).pronom
+threads = [threading.Thread(target=ask, args=(path,)) for path in files]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join(timeout=120)
+started = [child for child in psutil.Process().children()
+           if any(part.endswith("siegfried.py") for part in child.cmdline())]
+print(len(started), *(found.get(path, "none") for path in files))
+"""
+
+
+def test_threads_asking_at_once_start_one_siegfried_and_each_gets_its_answer(tmp_path: Path):
+    """The threads of a Dask worker pack shards side by side: the first to ask starts Siegfried,
+    the others wait for that one to be ready, and none waits on the ready line another read."""
+    files = [tmp_path / f"note-{n}.txt" for n in range(4)]
+    for n, path in enumerate(files):
+        path.write_text(f"Note {n}: a plain English sentence or two.\n")
+    files.append(Path("/usr/share/doc/bash/README.gz"))
+    script = tmp_path / "threads_ask.py"
+    script.write_text(THREADS_ASK)
+    done = subprocess.run([sys.executable, script, Path(__file__).parent.parent, *files],
+                          check=False, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1", *["x-fmt/111"] * 4, "x-fmt/266"]
+
+
 _REAL = ["bzip2/manual.html", "bash/README.gz", "libtasn1-doc/libtasn1.pdf",
          "libpng-dev/examples/pngtest.png", "base-passwd/users-and-groups.html"]
 _DESCRIPTION = ("media_type", "content_type", "encoding", "language", "format", "document",

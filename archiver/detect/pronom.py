@@ -33,6 +33,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 from collections import deque
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
@@ -70,6 +71,10 @@ class _Server:
 
 
 _server: _Server | None = None  # inherited by forked workers, which then ask the same one
+# Held while a thread starts Siegfried or waits for its ready line: the threads of a Dask worker,
+# each packing a shard, would otherwise each start one, or both read the one ready line (the
+# second then waiting on a pipe that says nothing more).
+_starting = threading.RLock()
 
 
 def identify(location: str) -> FormatId:
@@ -160,9 +165,10 @@ def start() -> None:
     about a second to load, which then overlaps this process's own start (reading INDEX.md,
     scanning the folder). `shared` waits for it when it is first needed."""
     global _server
-    if _server is None or (not _server.version and _server.owner != os.getpid()):
-        _server = _launch()
-        atexit.register(_stop, _server)
+    with _starting:
+        if _server is None or (not _server.version and _server.owner != os.getpid()):
+            _server = _launch()
+            atexit.register(_stop, _server)
 
 
 def start_early() -> None:
@@ -182,14 +188,16 @@ def shared() -> _Server:
     has ended (killed, say) is replaced, in the process that started it: a later pack in the
     same process starts afresh, while one whose workers were asking it fails."""
     global _server
-    if _server is not None and _server.owner == os.getpid() and _server.process.poll() is not None:
-        _stop(_server)
-        _server = None
-    start()
-    assert _server is not None
-    if not _server.version:
-        _ready(_server)
-    return _server
+    with _starting:
+        if (_server is not None and _server.owner == os.getpid()
+                and _server.process.poll() is not None):
+            _stop(_server)
+            _server = None
+        start()
+        assert _server is not None
+        if not _server.version:
+            _ready(_server)
+        return _server
 
 
 def _launch() -> _Server:
