@@ -223,15 +223,13 @@ def check_in_parallel(manifest: ManifestFile, scanned: Scanned, plan: Plan, link
             with held_data_frozen(), process_pool(jobs) as pool:
                 # The WARC's digest is a worker's first task: no thread runs in this process
                 # when the pool forks its workers.
+                # Never cancelled (see `in_order`): a proof that stops early waits for it.
                 digest = pool.submit(sha256_file, warc)
-                try:
-                    for found in in_order(pool, check_chunk, chunks, jobs=jobs):
-                        if found is None:
-                            return None
-                        records += _take(found, snapshot, sums)
-                    whole = digest.result()
-                finally:
-                    digest.cancel()
+                for found in in_order(pool, check_chunk, chunks, jobs=jobs):
+                    if found is None:
+                        return None
+                    records += _take(found, snapshot, sums)
+                whole = digest.result()
         else:
             for chunk in chunks:
                 found = check_chunk(chunk)
