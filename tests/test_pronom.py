@@ -147,7 +147,7 @@ def test_a_pack_never_loads_go_in_its_own_process(tmp_path: Path):
 
 
 THREADS_ASK = """
-import os, sys, threading
+import sys, threading
 sys.path.insert(0, sys.argv[1])
 import psutil
 from archiver.detect import pronom
