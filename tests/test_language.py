@@ -21,6 +21,7 @@ from archiver.detect.language import (
     THRESHOLD,
     LanguageResult,
     detect_language,
+    detect_languages,
     is_well_formed,
     language_sample,
     normalize_tag,
@@ -124,6 +125,36 @@ def test_a_guess_below_the_threshold_is_undetermined_and_kept_beside_it():
     assert not result.determined
     confident = detect_language(ENGLISH)
     assert (confident.tag, confident.guess) == ("en", "") and confident.determined
+
+
+def _real_texts() -> list[str]:
+    """Translated manual pages (Debian's manpages-* packages) and copyright files from the
+    machine's /usr/share/doc: text nobody here wrote, in many languages."""
+    import gzip
+
+    pages = [page for language in sorted(Path("/usr/share/man").glob("[!m]*/man1"))
+             for page in sorted(language.glob("*.gz"))[:4]]
+    texts = [gzip.decompress(page.read_bytes()).decode("utf-8", "replace") for page in pages]
+    copyrights = sorted(Path("/usr/share/doc").glob("*/copyright"))[:20]
+    return texts + [path.read_text("utf-8", "replace") for path in copyrights]
+
+
+def test_a_batch_gets_each_text_s_answer_alone():
+    # Detection of a chunk's seeds asks the model about their samples one after another;
+    # every answer must be what the text gets alone, whatever stands beside it in the batch.
+    texts = _real_texts()
+    assert len({language_sample(text)[:40] for text in texts}) > 40
+    texts[3:3] = ["", "12345 67890", "ab cd", "Tokyo Paris Berlin Madrid Roma Lisboa Warszawa",
+                  "我们今天去公园散步，然后在湖边吃了午饭。The weather was nice.", TRADITIONAL]
+    alone = [detect_language(text) for text in texts]
+    assert detect_languages(texts) == alone
+    assert detect_languages(list(reversed(texts))) == list(reversed(alone))
+    tags = {result.tag for result in alone}
+    # every way a result is reached is in the batch: no letters, too few, below the
+    # threshold, the CJK runs asked again, both Han scripts, and translated pages
+    assert {"zxx", "und", "zh-Hans", "zh-Hant", "en"} <= tags and len(tags) >= 8, tags
+    assert any(result.guess for result in alone)
+    assert detect_languages([]) == []
 
 
 def test_all_capitals_are_not_mistaken_for_another_language():

@@ -1,7 +1,9 @@
 """What a document is: media type and encoding, its text, what it says of itself, its language.
 
-One function for every caller (`pack` and `add` alike), so a seed is described the same way
-whoever asks. The stored bytes are always the original bytes; what is found here only labels them.
+One way for every caller (`pack` and `add` alike), so a seed is described the same way whoever
+asks: `detect` for one document, or `examine` for each of a batch and `conclude` for them all,
+which asks the language model about the batch's texts one after another (fastText's tables stay
+in the CPU's caches: a third of the time it took between other work). The stored bytes are always the original bytes; what is found here only labels them.
 
 The order matters for cost: a magic number that proves a binary format (PDF, PNG, gzip, …)
 settles the encoding at once, so charset detection only ever runs on what may be text (on a
@@ -10,11 +12,12 @@ copy of /usr/share/doc it had taken 45% of pack's time, running on gzip and PNG 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from archiver.detect.described import DocumentText
 from archiver.detect.encoding import EncodingResult, detect_encoding, reads_alike
-from archiver.detect.language import NO_LANGUAGE, LanguageResult, detect_language, result_for
+from archiver.detect.language import NO_LANGUAGE, LanguageResult, detect_languages, result_for
 from archiver.detect.media_type import content_type, is_textual, media_type, sniff
 from archiver.detect.pronom import FormatId, identify
 from archiver.detect.prose import PROSE, text_kind
@@ -52,6 +55,24 @@ def detect(name: str, sample: bytes, *, charset: str | None = None, location: st
     `format` is the PRONOM identifier when the caller asked for it already (`identify_each`);
     `pronom=False` leaves it out (`add`, whose rows name no format, only reads the text).
     """
+    return conclude([examine(name, sample, charset=charset, location=location, body=body,
+                             complete=complete, format=format, pronom=pronom)])[0]
+
+
+@dataclass(frozen=True)
+class Examined:
+    """A document described but for its language: what `conclude` finishes."""
+
+    findings: Findings  # its language not yet known where `judge` is True
+    judge: bool  # whether the language of its text is still to be detected
+
+
+def examine(name: str, sample: bytes, *, charset: str | None = None,
+            location: str | None = None, body: bytes | None = None, complete: bool = False,
+            format: FormatId | None = None, pronom: bool = True) -> Examined:
+    """`detect`'s work but the language model's, with `detect`'s arguments. Examine a batch of
+    documents, then `conclude` them together: the model then answers for them one after another,
+    several times faster than between other work (`detect_languages`)."""
     binary = charset is None and sniff(sample) is not None
     encoding = _BINARY if binary else detect_encoding(sample, declared=charset)
     media = media_type(name, sample, encoding=encoding)
@@ -61,14 +82,20 @@ def detect(name: str, sample: bytes, *, charset: str | None = None, location: st
     disagrees = bool(text.declared.charset and encoding.encoding) and not reads_alike(
         sample, text.declared.charset, encoding.encoding)
     if not text.source:
-        return Findings(encoding, media, content_type(media, encoding), None, text,
-                        format=found)
+        return Examined(Findings(encoding, media, content_type(media, encoding), None, text,
+                                 format=found), judge=False)
     kind = text_kind(name, media, text.text, lines_kept=text.source == "plain")
-    if kind != PROSE:
-        language = result_for(NO_LANGUAGE)
-    elif text.text or is_textual(media):
-        language = detect_language(text.text)
-    else:
-        language = None  # a PDF without a text layer (scanned pages): nothing to judge
-    return Findings(encoding, media, content_type(media, encoding), language, text, kind,
-                    disagrees, found)
+    judge = kind == PROSE and bool(text.text or is_textual(media))
+    # not judged: text that is not prose, or a PDF without a text layer (scanned pages)
+    language = result_for(NO_LANGUAGE) if kind != PROSE else None
+    return Examined(Findings(encoding, media, content_type(media, encoding), language, text,
+                             kind, disagrees, found), judge)
+
+
+def conclude(examined: Sequence[Examined]) -> list[Findings]:
+    """The findings of each examined document, the language of those with prose detected in
+    one pass of the model over them all."""
+    judged = [item.findings for item in examined if item.judge]
+    languages = iter(detect_languages([findings.text.text for findings in judged]))
+    return [replace(item.findings, language=next(languages)) if item.judge else item.findings
+            for item in examined]

@@ -1,6 +1,7 @@
 """Compose each seed's records and manifest entry: the per-seed work, on every core.
 
-For one seed: read it (hash, sample), describe it, make its manifest entry, build its resource and
+For one seed: read it (hash, sample), describe it (a chunk's seeds are examined, then their
+languages concluded together: `detect.findings`), make its manifest entry, build its resource and
 metadata records, compress each into a gzip member, and render the entry's manifest text. All of
 it is a function of the seed and the batch, so worker processes can do it in any order and the
 packer, taking results in seed order, writes the same bytes for every `jobs`. Only what depends on
@@ -33,7 +34,7 @@ from archiver.base.uris import source_uri, target_uri
 from archiver.detect.described import DocumentText
 from archiver.detect.disagreements import warnings_for
 from archiver.detect.encoding import CharsetError, EncodingResult
-from archiver.detect.findings import Findings, detect
+from archiver.detect.findings import Examined, Findings, conclude, examine
 from archiver.detect.pronom import FormatId, identify_each, shared
 from archiver.errors import ArchiverError, IndexFileError
 from archiver.formats.canonical_json import compact
@@ -140,23 +141,24 @@ def described_key(file: SeedFile, row: Row, read: SeedRead) -> DescribedKey | No
     return read.digest.sha256, file.path.rpartition("/")[2], row.charset
 
 
-def describe(file: SeedFile, row: Row, read: SeedRead, found: FormatId | None,
-             known: Findings | None = None) -> Seed:
-    """The seed as INDEX.md declares it, beside what detection finds in its first bytes and its
-    PRONOM identifier `found` (a link is what it is: its target's name is no document to detect
-    anything in), or the findings `known` of the same bytes under the same name. A seed too
-    large for memory is read by PDFium through a `tool_path`."""
-    if read.link is not None:
-        return Seed(file=file, row=row, digest=read.digest, findings=_LINK, link=read.link)
-    if known is not None:
-        return Seed(file=file, row=row, digest=read.digest, findings=known)
+def examine_seed(file: SeedFile, row: Row, read: SeedRead, found: FormatId | None) -> Examined:
+    """What detection finds in the seed's first bytes, as INDEX.md declares it, with its PRONOM
+    identifier `found`, its language still to conclude (`conclude`). A seed too large for
+    memory is read by PDFium through a `tool_path`."""
     try:
         with nullcontext(None) if read.body is not None else tool_path(file) as location:
-            findings = detect(file.path, read.sample, charset=row.charset or None,
-                              location=location, body=read.body,
-                              complete=file.size <= len(read.sample), format=found)
+            return examine(file.path, read.sample, charset=row.charset or None,
+                           location=location, body=read.body,
+                           complete=file.size <= len(read.sample), format=found)
     except CharsetError as err:
         raise IndexFileError(f"{file.location}: INDEX.md line {row.line}: charset: {err}") from None
+
+
+def seed_of(file: SeedFile, row: Row, read: SeedRead, findings: Findings) -> Seed:
+    """The seed as INDEX.md declares it, beside its `findings` (a link is what it is: its
+    target's name is no document to detect anything in)."""
+    if read.link is not None:
+        return Seed(file=file, row=row, digest=read.digest, findings=_LINK, link=read.link)
     return Seed(file=file, row=row, digest=read.digest, findings=findings)
 
 
@@ -214,29 +216,32 @@ def _check_entry(entry: SeedEntry, context: Context, main: Record, meta: Record,
 
 
 def compose_chunk(context: Context, seeds: list[tuple[SeedFile, Row]]) -> list[Composed]:
-    """Compose a chunk's seeds in order: read them all, then describe each, Siegfried
-    identifying a few seeds ahead those whose payload and name were not described before."""
+    """Compose a chunk's seeds in order: read them all, examine each whose payload and name
+    were not described before (Siegfried identifying a few seeds ahead), conclude their
+    languages together, then compose each."""
     done: list[Composed] = []
     try:
         reads = [read_seed(file) for file, _ in seeds]
         keys = [described_key(file, row, read) for (file, row), read in zip(seeds, reads)]
         known = [_described.get(key) for key in keys]  # taken now: the store may be emptied
-        first = {key: n for n, key in reversed(list(enumerate(keys)))
-                 if key is not None and known[n] is None}  # each new key's first seed
+        first: dict[DescribedKey, int] = {}  # each new key's first seed
+        for n, key in enumerate(keys):
+            if key is not None and known[n] is None:
+                first.setdefault(key, n)
+        fresh = list(first.values())
         formats = identify_each([(seeds[n][0].path, functools.partial(open_regular, seeds[n][0]))
-                                 for n in sorted(first.values())])
-        here: dict[DescribedKey, Findings] = {}  # described in this chunk
+                                 for n in fresh])
         try:
-            for n, ((file, row), read, key) in enumerate(zip(seeds, reads, keys)):
-                fresh = key is not None and first.get(key) == n
-                seed = describe(file, row, read, next(formats) if fresh else None,
-                                known[n] or (here.get(key) if key is not None else None))
-                if fresh and key is not None:
-                    here[key] = seed.findings
-                    _described.keep(key, seed.findings)
-                done.append(compose(context, seed, read))
+            examined = [examine_seed(*seeds[n], reads[n], next(formats)) for n in fresh]
         finally:
             formats.close()
+        here = dict(zip(fresh, conclude(examined)))  # found in this chunk, by seed
+        for key, n in first.items():
+            _described.keep(key, here[n])
+        for (file, row), read, key, findings in zip(seeds, reads, keys, known):
+            seed = seed_of(file, row, read,
+                           findings or (_LINK if key is None else here[first[key]]))
+            done.append(compose(context, seed, read))
     except BaseException:
         for item in done:
             item.discard()

@@ -31,7 +31,7 @@ from archiver.base.atomic import write_atomically
 from archiver.base.dates import parse_capture
 from archiver.base.pool import default_jobs, in_order, process_pool
 from archiver.base.uris import check_header_value, encoded_path
-from archiver.detect.findings import Findings, detect
+from archiver.detect.findings import Examined, Findings, conclude, examine
 from archiver.detect.language import NO_LANGUAGE, UNDETERMINED, normalize_tag
 from archiver.detect.subtags import tag_problem
 from archiver.errors import IndexFileError, InputError, SeedError
@@ -161,10 +161,11 @@ def _unused(given: SeedValues, new: set[str], listed: set[str], values: Path | N
 
 def _describe_all(seeds: list[SeedFile], jobs: int,
                   on_progress: Callable[[int, int], None] | None) -> Iterator[Described]:
-    if jobs == 1 or len(seeds) < POOL_FROM:
-        yield from _counted(map(_describe, seeds), len(seeds), on_progress)
-        return
     chunks = [seeds[start:start + CHUNK_SEEDS] for start in range(0, len(seeds), CHUNK_SEEDS)]
+    if jobs == 1 or len(seeds) < POOL_FROM:
+        described = (item for chunk in chunks for item in _describe_chunk(chunk))
+        yield from _counted(described, len(seeds), on_progress)
+        return
     with process_pool(jobs) as pool:
         described = (item for chunk in in_order(pool, _describe_chunk, chunks, jobs=jobs)
                      for item in chunk)
@@ -173,8 +174,12 @@ def _describe_all(seeds: list[SeedFile], jobs: int,
 
 def _describe_chunk(seeds: list[SeedFile]) -> list[Described]:
     """A worker's task: consecutive seeds (one task a seed cost more in passing tasks and
-    results between processes than two workers gained)."""
-    return [_describe(seed) for seed in seeds]
+    results between processes than two workers gained), each examined, then their languages
+    concluded together (`conclude`)."""
+    examined = [_examine(seed) for seed in seeds]
+    findings = iter(conclude([item[0] for item in examined if not isinstance(item, Described)]))
+    return [item if isinstance(item, Described) else _described(seed, next(findings), item[1])
+            for seed, item in zip(seeds, examined)]
 
 
 def _counted(found: Iterator[Described], total: int,
@@ -185,7 +190,9 @@ def _counted(found: Iterator[Described], total: int,
             on_progress(done, total)
 
 
-def _describe(seed: SeedFile) -> Described:
+def _examine(seed: SeedFile) -> Described | tuple[Examined, int]:
+    """A link's description, or what detection finds in the seed but its language, and the
+    file's st_mtime."""
     location = seed.location
     if seed.link is not None:  # listed as the link it is, never read through
         try:
@@ -202,8 +209,11 @@ def _describe(seed: SeedFile) -> Described:
         raise SeedError(f"{location}: cannot read: {why(err)}") from None
     with tool_path(seed) as vetted:
         # no PRONOM identifier: a row names no format (pack identifies each seed)
-        findings = detect(seed.path, sample, location=vetted, complete=len(sample) < SAMPLE,
-                          pronom=False)
+        return examine(seed.path, sample, location=vetted, complete=len(sample) < SAMPLE,
+                       pronom=False), modified
+
+
+def _described(seed: SeedFile, findings: Findings, modified: int) -> Described:
     encoding = findings.encoding
     language, language_from = _language(findings)
     found = f"{encoding.encoding or 'binary'} ({encoding.method}, {encoding.confidence} confidence)"
