@@ -35,7 +35,7 @@ from archiver.detect.described import DocumentText
 from archiver.detect.disagreements import warnings_for
 from archiver.detect.encoding import CharsetError, EncodingResult
 from archiver.detect.findings import Examined, Findings, conclude, examine
-from archiver.detect.pronom import FormatId, identify_each, shared
+from archiver.detect.pronom import identify_each, shared
 from archiver.errors import ArchiverError, IndexFileError
 from archiver.formats.canonical_json import compact
 from archiver.manifest.document import seed_entry
@@ -141,15 +141,15 @@ def described_key(file: SeedFile, row: Row, read: SeedRead) -> DescribedKey | No
     return read.digest.sha256, file.path.rpartition("/")[2], row.charset
 
 
-def examine_seed(file: SeedFile, row: Row, read: SeedRead, found: FormatId | None) -> Examined:
-    """What detection finds in the seed's first bytes, as INDEX.md declares it, with its PRONOM
-    identifier `found`, its language still to conclude (`conclude`). A seed too large for
-    memory is read by PDFium through a `tool_path`."""
+def examine_seed(file: SeedFile, row: Row, read: SeedRead) -> Examined:
+    """What detection finds in the seed's first bytes, as INDEX.md declares it, but its language
+    (`conclude`) and its PRONOM identifier (which the caller asks Siegfried for). A seed too
+    large for memory is read by PDFium through a `tool_path`."""
     try:
         with nullcontext(None) if read.body is not None else tool_path(file) as location:
             return examine(file.path, read.sample, charset=row.charset or None,
                            location=location, body=read.body,
-                           complete=file.size <= len(read.sample), format=found)
+                           complete=file.size <= len(read.sample), pronom=False)
     except CharsetError as err:
         raise IndexFileError(f"{file.location}: INDEX.md line {row.line}: charset: {err}") from None
 
@@ -217,8 +217,10 @@ def _check_entry(entry: SeedEntry, context: Context, main: Record, meta: Record,
 
 def compose_chunk(context: Context, seeds: list[tuple[SeedFile, Row]]) -> list[Composed]:
     """Compose a chunk's seeds in order: read them all, examine each whose payload and name
-    were not described before (Siegfried identifying a few seeds ahead), conclude their
-    languages together, then compose each."""
+    were not described before, conclude their languages together, then compose each, taking its
+    PRONOM identifier as it goes. Siegfried identifies the chunk's new payloads meanwhile, a few
+    batches ahead of the answers taken: while the seeds are examined and their languages
+    concluded, and then ahead of the compositions, which take longer a seed than it does."""
     done: list[Composed] = []
     try:
         reads = [read_seed(file) for file, _ in seeds]
@@ -232,16 +234,18 @@ def compose_chunk(context: Context, seeds: list[tuple[SeedFile, Row]]) -> list[C
         formats = identify_each([(seeds[n][0].path, functools.partial(open_regular, seeds[n][0]))
                                  for n in fresh])
         try:
-            examined = [examine_seed(*seeds[n], reads[n], next(formats)) for n in fresh]
+            concluded = conclude([examine_seed(*seeds[n], reads[n]) for n in fresh])
+            here = dict(zip(fresh, concluded))  # found in this chunk, by seed
+            for n, ((file, row), read, key) in enumerate(zip(seeds, reads, keys)):
+                findings = known[n]
+                if findings is None and key is not None:
+                    if first[key] == n:
+                        here[n] = dataclasses.replace(here[n], format=next(formats))
+                        _described.keep(key, here[n])
+                    findings = here[first[key]]
+                done.append(compose(context, seed_of(file, row, read, findings or _LINK), read))
         finally:
             formats.close()
-        here = dict(zip(fresh, conclude(examined)))  # found in this chunk, by seed
-        for key, n in first.items():
-            _described.keep(key, here[n])
-        for (file, row), read, key, findings in zip(seeds, reads, keys, known):
-            seed = seed_of(file, row, read,
-                           findings or (_LINK if key is None else here[first[key]]))
-            done.append(compose(context, seed, read))
     except BaseException:
         for item in done:
             item.discard()
