@@ -123,8 +123,8 @@ def detect_languages(texts: Sequence[str]) -> list[LanguageResult]:
     another. fastText's tables (its word and n-gram indexes, the quantized rows) stay in the
     CPU's caches from one sample to the next; other work between two predictions evicts them,
     and a prediction then takes three times as long (99 µs for a 200-character sample back to
-    back, 320 µs after touching 8 MiB: `bench/README.md`). The answers are the same either way:
-    each prediction depends on its sample alone."""
+    back, 320 µs after touching 8 MiB: the README's Performance section). The answers are the
+    same either way: each prediction depends on its sample alone."""
     results: list[LanguageResult | None] = []
     asked: list[tuple[int, str, int]] = []  # the result's index, its sample, its letters
     for text in texts:
